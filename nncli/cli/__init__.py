@@ -1,0 +1,58 @@
+"""The ``nncli`` command line: a thin Typer layer over the core; each command lives in its own module.
+
+Commands import their heavy modules (rich, the renderers) inside the function body, so
+``nncli forward --format json`` never pays for Rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from nncli import __version__
+
+app = typer.Typer(
+    name="nncli",
+    help="Run a neural network's forward pass from a YAML file and see what happens to the numbers.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"nncli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Run a neural network's forward pass from a YAML file and see what happens to the numbers.
+
+    Example: nncli forward configs/three_layer.yaml
+    """
+
+
+def _register_commands() -> None:
+    from nncli.cli import commands  # noqa: F401  (registers the commands on `app`)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point of the ``nncli`` console script."""
+    try:
+        app(prog_name="nncli")
+    except BrokenPipeError:
+        # The reader went away (`nncli ... | head`): stop quietly, like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

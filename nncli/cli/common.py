@@ -1,0 +1,67 @@
+"""What the commands share: the error handler, the output options, the consoles."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from typing import Any, Callable, TypeVar
+
+import typer
+
+from nncli.errors import NncliError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(fn: F) -> F:
+    """Turn an NncliError into ``Error: <message>`` on stderr and exit code 1 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NncliError as err:
+            fail(str(err))
+        except KeyboardInterrupt:
+            print("Error: interrupted", file=sys.stderr)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``Error: message`` as one line on stderr and exit with ``code``."""
+    one_line = " ".join(str(message).split("\n"))
+    print(f"Error: {one_line}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+class Dtype(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+def stdout_console(width: int | None = None) -> Any:
+    """A Rich console on stdout: colour only on a terminal and without NO_COLOR."""
+    from rich.console import Console
+
+    return Console(width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+
+
+def stderr_console() -> Any:
+    """A Rich console on stderr, for progress and messages."""
+    from rich.console import Console
+
+    return Console(stderr=True, no_color="NO_COLOR" in os.environ or None, highlight=False)
+
+
+def write_stdout_bytes(data: bytes) -> None:
+    """Write binary data (e.g. .npy) to stdout."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+PRECISION_HELP = "Digits after the decimal point in tables."

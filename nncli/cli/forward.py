@@ -1,0 +1,1 @@
+"""``nncli forward`` and ``nncli validate`` (placeholder until the renderers land)."""

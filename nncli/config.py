@@ -1,0 +1,566 @@
+"""The network config: YAML text -> a validated, immutable NetworkSpec (every check lives here).
+
+The format (see README.md for a full example)::
+
+    name: three_layer            # optional, defaults to the file's stem
+    description: ...             # optional
+    input_size: 2                # optional, inferred from the first layer's W
+    dtype: float64               # float64 (default) or float32
+    classes: [a, b]              # optional names of the output units
+    weights_file: net.npz        # optional; then `weights: W1` is a key into it
+    preprocess: {divide_by: 255} # optional, applied to every input
+    allow_nonfinite: false       # NaN/Inf in weights are an error unless true
+    layers:
+      - name: hidden1            # default layer1, layer2, ...
+        activation: sigmoid      # or {name: leaky_relu, negative_slope: 0.1}
+        weights: [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]   # W, shape (inputs, units)
+        bias: [0.1, 0.2, 0.3]                          # b, shape (units,)
+        units: 3                 # optional, checked
+    inputs:                      # optional named samples
+      x: [1.0, 0.5]
+
+Weights and biases can also be ``{file: w1.npy}`` or ``{file: net.npz, key: W1}``, with paths
+relative to the config file. Every error is a ConfigError whose message starts with the
+``path:line:column`` of the YAML node at fault.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nncli import activations
+from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean
+from nncli.yamlstrict import YNode, load
+
+TOP_KEYS = (
+    "name", "description", "input_size", "dtype", "classes", "layers", "inputs",
+    "weights_file", "preprocess", "allow_nonfinite",
+)
+LAYER_KEYS = ("name", "activation", "weights", "bias", "units", "description")
+PREPROCESS_KEYS = ("divide_by",)
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: ``A = X·W + b``, ``Z = h(A)``.
+
+    W has shape (inputs, width) and b shape (width,), where width is A's number of
+    columns; the layer outputs ``activation.units_out(width)`` values (the same as width
+    except for grouping activations such as maxout and glu).
+    """
+
+    name: str
+    activation: activations.Activation
+    W: np.ndarray = field(repr=False)
+    b: np.ndarray = field(repr=False)
+    mark: Mark
+    description: str | None = None
+
+    @property
+    def inputs(self) -> int:
+        return int(self.W.shape[0])
+
+    @property
+    def width(self) -> int:
+        """Columns of A (and of W)."""
+        return int(self.W.shape[1])
+
+    @property
+    def units(self) -> int:
+        """Values this layer outputs (columns of Z)."""
+        return self.activation.units_out(self.width)
+
+    @property
+    def parameter_count(self) -> int:
+        return int(self.W.size + self.b.size) + _activation_parameter_count(self.activation)
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """What every input row goes through before the first layer: ``X / divide_by``."""
+
+    divide_by: float | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A parsed, validated network config; arrays are in ``dtype``."""
+
+    name: str
+    path: str
+    layers: tuple[LayerSpec, ...]
+    input_size: int
+    dtype: str = "float64"
+    description: str | None = None
+    classes: tuple[str, ...] | None = None
+    inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (name, (rows, input_size)) pairs
+    preprocess: Preprocess = Preprocess()
+    allow_nonfinite: bool = False
+
+    @property
+    def output_size(self) -> int:
+        return self.layers[-1].units
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(layer.parameter_count for layer in self.layers)
+
+
+def load_spec(path: str | Path, dtype: str | None = None) -> NetworkSpec:
+    """Read, parse and validate a network config file.
+
+    ``dtype`` ("float32" or "float64") overrides the config's own ``dtype``.
+    Raises ConfigError (message ``path:line:column: ...``) on any problem.
+    """
+    root = load(path)
+    return parse_spec(root, Path(path), dtype)
+
+
+def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> NetworkSpec:
+    """Validate a strict-YAML tree into a NetworkSpec; files are resolved beside ``path``."""
+    top = _mapping(root, "the config", TOP_KEYS)
+
+    name = _string(top["name"], "name") if "name" in top else path.stem
+    description = _string(top["description"], "description") if "description" in top else None
+    dtype = _choice(top["dtype"], "dtype", DTYPES) if "dtype" in top else "float64"
+    if dtype_override is not None:
+        dtype = dtype_override
+    allow_nonfinite = _bool(top["allow_nonfinite"], "allow_nonfinite") if "allow_nonfinite" in top else False
+
+    archive = None
+    if "weights_file" in top:
+        archive = _WeightsArchive(top["weights_file"], path.parent)
+
+    if "layers" not in top:
+        raise ConfigError("missing 'layers': a list of layers is required", root.mark)
+    layers_node = top["layers"]
+    if not layers_node.is_sequence:
+        raise ConfigError("'layers' must be a list of layers", layers_node.mark)
+    if not layers_node.value:
+        raise ConfigError("'layers' is empty: a network needs at least one layer", layers_node.mark)
+
+    reader = _ArrayReader(path.parent, archive, dtype, allow_nonfinite)
+    layers: list[LayerSpec] = []
+    seen_names: dict[str, Mark] = {}
+    previous_units: int | None = None
+    previous_name = "the input"
+    input_size: int | None = None
+    if "input_size" in top:
+        input_size = _positive_int(top["input_size"], "input_size")
+        previous_units = input_size
+
+    for index, layer_node in enumerate(layers_node.value, start=1):
+        layer = _parse_layer(layer_node, index, reader)
+        if layer.name in seen_names:
+            first = seen_names[layer.name]
+            raise ConfigError(
+                f"layer name '{layer.name}' is used twice (first at line {first.line})",
+                _key_value_mark(layer_node, "name"),
+            )
+        seen_names[layer.name] = layer.mark
+        if previous_units is not None and layer.inputs != previous_units:
+            source = (
+                "input_size is" if index == 1 else f"the previous layer '{previous_name}' outputs"
+            )
+            raise ConfigError(
+                f"layer '{layer.name}': W has {layer.inputs} rows but {source} {previous_units} values",
+                _key_value_mark(layer_node, "weights"),
+            )
+        if index == 1:
+            input_size = layer.inputs
+        previous_units = layer.units
+        previous_name = layer.name
+        layers.append(layer)
+
+    assert input_size is not None
+    output_size = layers[-1].units
+
+    classes = None
+    if "classes" in top:
+        classes = _classes(top["classes"], output_size)
+
+    inputs: tuple[tuple[str, np.ndarray], ...] = ()
+    if "inputs" in top:
+        inputs = _inputs(top["inputs"], input_size, dtype)
+
+    preprocess = Preprocess()
+    if "preprocess" in top:
+        pre = _mapping(top["preprocess"], "preprocess", PREPROCESS_KEYS)
+        divide_by = None
+        if "divide_by" in pre:
+            divide_by = _number(pre["divide_by"], "divide_by")
+            if divide_by == 0 or not np.isfinite(divide_by):
+                raise ConfigError("divide_by must be a finite, non-zero number", pre["divide_by"].mark)
+        preprocess = Preprocess(divide_by=divide_by)
+
+    return NetworkSpec(
+        name=name, path=str(path), layers=tuple(layers), input_size=input_size, dtype=dtype,
+        description=description, classes=classes, inputs=inputs, preprocess=preprocess,
+        allow_nonfinite=allow_nonfinite,
+    )
+
+
+# --- layers ---------------------------------------------------------------------------
+
+
+def _parse_layer(node: YNode, index: int, reader: "_ArrayReader") -> LayerSpec:
+    fields = _mapping(node, f"layer {index}", LAYER_KEYS)
+    name = _string(fields["name"], "name") if "name" in fields else f"layer{index}"
+    description = _string(fields["description"], "description") if "description" in fields else None
+    label = f"layer '{name}'"
+
+    if "activation" not in fields:
+        raise ConfigError(
+            f"{label}: missing 'activation' (e.g. activation: sigmoid; identity for none)", node.mark
+        )
+    activation = parse_activation(fields["activation"], label)
+
+    for key in ("weights", "bias"):
+        if key not in fields:
+            raise ConfigError(f"{label}: missing '{key}'", node.mark)
+    W = reader.read(fields["weights"], f"{label} weights W", ndim=2)
+    b = reader.read(fields["bias"], f"{label} bias b", ndim=1)
+    if b.shape[0] != W.shape[1]:
+        raise ConfigError(
+            f"{label}: b has {b.shape[0]} values but W has {W.shape[1]} columns (shape {W.shape})",
+            fields["bias"].mark,
+        )
+    try:
+        units = activation.units_out(W.shape[1])
+    except ActivationError as err:
+        raise ConfigError(f"{label}: {err.message}", fields["weights"].mark) from None
+    if "units" in fields:
+        declared = _positive_int(fields["units"], "units")
+        if declared != units:
+            raise ConfigError(
+                f"{label}: units is {declared} but W has shape {W.shape}, giving {units} units",
+                fields["units"].mark,
+            )
+    return LayerSpec(name=name, activation=activation, W=W, b=b, mark=node.mark, description=description)
+
+
+def parse_activation(node: YNode, label: str) -> activations.Activation:
+    """An ``activation:`` value: a name, or a mapping ``{name: ..., <param>: value}``."""
+    if isinstance(node.value, str):
+        try:
+            return activations.get(node.value)
+        except ActivationError as err:
+            raise ConfigError(f"{label}: {err.message}", node.mark) from None
+    if node.is_mapping:
+        if "name" not in node.value:
+            raise ConfigError(f"{label}: an activation mapping needs 'name' (e.g. {{name: elu, alpha: 1.0}})", node.mark)
+        name_node = node.value["name"]
+        if not isinstance(name_node.value, str):
+            raise ConfigError(f"{label}: activation name must be a string", name_node.mark)
+        params = {key: value.plain() for key, value in node.value.items() if key != "name"}
+        try:
+            return activations.get(name_node.value, **params)
+        except ActivationError as err:
+            bad = getattr(err, "param", None)
+            if bad is None:
+                mark = name_node.mark
+            elif bad in node.value:
+                mark = node.value[bad].mark if "must" in err.message else node.key_marks[bad]
+            else:
+                mark = node.mark
+            raise ConfigError(f"{label}: {err.message}", mark) from None
+    raise ConfigError(f"{label}: activation must be a name or a mapping with 'name'", node.mark)
+
+
+def _activation_parameter_count(activation: activations.Activation) -> int:
+    """Learned values an activation carries (per-unit slopes such as prelu's); 0 for most."""
+    return sum(len(value) for value in activation.params.values() if isinstance(value, tuple))
+
+
+# --- arrays: inline or from .npy/.npz files -------------------------------------------
+
+
+class _WeightsArchive:
+    """The top-level ``weights_file``: a .npz archive whose keys layers may name."""
+
+    def __init__(self, node: YNode, base: Path) -> None:
+        if not isinstance(node.value, str):
+            raise ConfigError("weights_file must be a file name (e.g. weights_file: net.npz)", node.mark)
+        self.node = node
+        self.path = base / node.value
+        self.arrays = _open_npz(self.path, node)
+
+    def get(self, key: str, mark: Mark) -> np.ndarray:
+        return _npz_member(self.arrays, key, self.node.value, mark)
+
+
+class _ArrayReader:
+    def __init__(self, base: Path, archive: _WeightsArchive | None, dtype: str, allow_nonfinite: bool) -> None:
+        self.base = base
+        self.archive = archive
+        self.dtype = np.dtype(dtype)
+        self.allow_nonfinite = allow_nonfinite
+        self._npz_cache: dict[Path, Any] = {}
+
+    def read(self, node: YNode, what: str, ndim: int) -> np.ndarray:
+        """An array from inline YAML, ``{file: ..., key: ...}`` or a key into weights_file."""
+        if isinstance(node.value, str):
+            if self.archive is None:
+                raise ConfigError(
+                    f"{what}: '{node.value}' names an array, but the config has no weights_file; "
+                    f"give numbers, {{file: name.npy}} or set weights_file",
+                    node.mark,
+                )
+            raw = self.archive.get(node.value, node.mark)
+            source = f"{self.archive.node.value}[{node.value}]"
+            return self._check(raw, what, ndim, node.mark, source)
+        if node.is_mapping:
+            spec = _mapping(node, what, ("file", "key"))
+            if "file" not in spec:
+                raise ConfigError(f"{what}: a file reference needs 'file' (e.g. {{file: w1.npy}})", node.mark)
+            file_node = spec["file"]
+            if not isinstance(file_node.value, str):
+                raise ConfigError(f"{what}: 'file' must be a file name", file_node.mark)
+            path = self.base / file_node.value
+            if "key" in spec:
+                key_node = spec["key"]
+                if not isinstance(key_node.value, (str, int)) or isinstance(key_node.value, bool):
+                    raise ConfigError(f"{what}: 'key' must be a name", key_node.mark)
+                if path not in self._npz_cache:
+                    self._npz_cache[path] = _open_npz(path, file_node)
+                raw = _npz_member(self._npz_cache[path], str(key_node.value), file_node.value, key_node.mark)
+                source = f"{file_node.value}[{key_node.value}]"
+            else:
+                raw = _load_npy(path, file_node)
+                source = file_node.value
+            return self._check(raw, what, ndim, node.mark, source)
+        if node.is_sequence:
+            return self._check(_inline_matrix(node, what, ndim), what, ndim, node.mark, None)
+        raise ConfigError(
+            f"{what}: expected a list of numbers, {{file: ...}} or a key of weights_file, not {_describe(node.value)}",
+            node.mark,
+        )
+
+    def _check(self, raw: np.ndarray, what: str, ndim: int, mark: Mark, source: str | None) -> np.ndarray:
+        origin = f" (from {source})" if source else ""
+        if raw.dtype.kind not in "biuf":
+            raise ConfigError(f"{what}{origin}: array of {raw.dtype} is not numeric", mark)
+        if raw.ndim != ndim:
+            shape = "(inputs, units)" if ndim == 2 else "(units,)"
+            raise ConfigError(
+                f"{what}{origin}: expected a {ndim}-D array of shape {shape}, got shape {raw.shape}", mark
+            )
+        if 0 in raw.shape:
+            raise ConfigError(f"{what}{origin}: array is empty (shape {raw.shape})", mark)
+        arr = np.ascontiguousarray(raw, dtype=self.dtype)
+        if not self.allow_nonfinite and not np.isfinite(arr).all():
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            where = ", ".join(str(int(i)) for i in bad)
+            raise ConfigError(
+                f"{what}{origin}: value at [{where}] is {arr[tuple(bad)]}; NaN/Inf weights are refused "
+                f"unless the config sets allow_nonfinite: true",
+                mark,
+            )
+        arr.flags.writeable = False
+        return arr
+
+
+def _inline_matrix(node: YNode, what: str, ndim: int) -> np.ndarray:
+    items = node.value
+    if ndim == 1:
+        return np.array([_element(item, what) for item in items], dtype=np.float64)
+    if not items:
+        raise ConfigError(f"{what}: empty list", node.mark)
+    if all(not item.is_sequence for item in items):
+        example = ", ".join(f"[{_short(item.value)}]" for item in items[:3])
+        raise ConfigError(
+            f"{what}: W must be a list of rows, shape (inputs, units); got a flat list of {len(items)} values "
+            f"(for {len(items)} inputs and 1 unit write [{example}{', ...' if len(items) > 3 else ''}])",
+            node.mark,
+        )
+    rows: list[list[float]] = []
+    width: int | None = None
+    for r, row in enumerate(items, start=1):
+        if not row.is_sequence:
+            raise ConfigError(f"{what}: row {r} is {_describe(row.value)}, not a list of numbers", row.mark)
+        values = [_element(item, what) for item in row.value]
+        if width is None:
+            width = len(values)
+            if width == 0:
+                raise ConfigError(f"{what}: row 1 is empty", row.mark)
+        elif len(values) != width:
+            raise ConfigError(
+                f"{what}: ragged matrix: row {r} has {len(values)} values, row 1 has {width}", row.mark
+            )
+        rows.append(values)
+    return np.array(rows, dtype=np.float64)
+
+
+def _element(item: YNode, what: str) -> float:
+    value = item.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{what}: {_describe(value)} is not a number", item.mark)
+    return float(value)
+
+
+def _open_npz(path: Path, node: YNode) -> Any:
+    _check_file(path, node)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
+    if not hasattr(archive, "files"):
+        raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
+    return archive
+
+
+def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarray:
+    if key not in archive.files:
+        raise ConfigError(
+            f"{file_name} has no array '{key}'{did_you_mean(key, archive.files)}; "
+            f"it has: {', '.join(archive.files)}",
+            mark,
+        )
+    try:
+        return archive[key]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
+
+
+def _load_npy(path: Path, node: YNode) -> np.ndarray:
+    _check_file(path, node)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
+    if not isinstance(arr, np.ndarray):
+        raise ConfigError(
+            f"{node.value}: is a .npz archive; name the array with {{file: {node.value}, key: NAME}}",
+            node.mark,
+        )
+    return arr
+
+
+def _check_file(path: Path, node: YNode) -> None:
+    if not path.exists():
+        raise ConfigError(f"{node.value}: file not found (looked in {path.parent or '.'})", node.mark)
+    if path.is_dir():
+        raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise ConfigError(f"{node.value}: cannot read ({err.strerror})", node.mark) from None
+    if size == 0:
+        raise ConfigError(f"{node.value}: empty file", node.mark)
+
+
+def _reason(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    if "allow_pickle" in text or "Object arrays" in text:
+        return "it holds Python objects, which nncli never unpickles; save plain numeric arrays"
+    return text or type(err).__name__
+
+
+# --- small typed readers --------------------------------------------------------------
+
+
+def _mapping(node: YNode, what: str, allowed: tuple[str, ...]) -> dict[str, YNode]:
+    if not node.is_mapping:
+        raise ConfigError(f"{what} must be a mapping of keys, not {_describe(node.value)}", node.mark)
+    for key, _value, key_mark in node.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
+                key_mark,
+            )
+    return node.value
+
+
+def _key_value_mark(node: YNode, key: str) -> Mark:
+    if node.is_mapping and key in node.value:
+        return node.value[key].mark
+    return node.mark
+
+
+def _string(node: YNode, what: str) -> str:
+    if isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool):
+        text = str(node.value)
+        if text.strip():
+            return text
+    raise ConfigError(f"'{what}' must be a non-empty string", node.mark)
+
+
+def _choice(node: YNode, what: str, choices: tuple[str, ...]) -> str:
+    text = str(node.value)
+    if text not in choices:
+        raise ConfigError(
+            f"{what} must be one of {', '.join(choices)}, not '{text}'{did_you_mean(text, choices)}", node.mark
+        )
+    return text
+
+
+def _bool(node: YNode, what: str) -> bool:
+    if not isinstance(node.value, bool):
+        raise ConfigError(f"'{what}' must be true or false", node.mark)
+    return node.value
+
+
+def _number(node: YNode, what: str) -> float:
+    if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        raise ConfigError(f"'{what}' must be a number, not {_describe(node.value)}", node.mark)
+    return float(node.value)
+
+
+def _positive_int(node: YNode, what: str) -> int:
+    if isinstance(node.value, bool) or not isinstance(node.value, int) or node.value < 1:
+        raise ConfigError(f"'{what}' must be a positive whole number, not {_describe(node.value)}", node.mark)
+    return node.value
+
+
+def _classes(node: YNode, output_size: int) -> tuple[str, ...]:
+    if not node.is_sequence:
+        raise ConfigError("classes must be a list of names, one per output unit", node.mark)
+    names = tuple(_string(item, "class name") for item in node.value)
+    if len(names) != output_size:
+        raise ConfigError(
+            f"classes has {len(names)} names but the last layer outputs {output_size} values", node.mark
+        )
+    return names
+
+
+def _inputs(node: YNode, input_size: int, dtype: str) -> tuple[tuple[str, np.ndarray], ...]:
+    if not node.is_mapping:
+        raise ConfigError("inputs must be a mapping of names to rows (e.g. x: [1.0, 0.5])", node.mark)
+    result = []
+    for key, value, _mark in node.items():
+        if not value.is_sequence or not value.value:
+            raise ConfigError(f"input '{key}' must be a list of {input_size} numbers", value.mark)
+        if value.value[0].is_sequence:
+            rows = _inline_matrix(value, f"input '{key}'", 2)
+        else:
+            rows = _inline_matrix(value, f"input '{key}'", 1)[None, :]
+        if rows.shape[1] != input_size:
+            raise ConfigError(
+                f"input '{key}' has {rows.shape[1]} values but the network takes {input_size}", value.mark
+            )
+        result.append((key, rows.astype(dtype)))
+    return tuple(result)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"'{value}' (a string)"
+    return repr(value)
+
+
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,146 @@
+"""The forward pass: ``A = X·W + b``, ``Z = h(A)`` layer by layer, keeping every A and Z.
+
+Shapes follow the book: X is (batch, inputs) with one sample per row, W is (inputs, units),
+b is (units,), and A, Z are (batch, units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from nncli.activations import Activation, softmax
+from nncli.config import LayerSpec, NetworkSpec, load_spec
+from nncli.errors import InputError
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """What one layer did: ``A = X·W + b`` (batch, width) and ``Z = h(A)`` (batch, units)."""
+
+    index: int  # 1-based, as in A1, Z1
+    name: str
+    activation: str  # the activation's label, e.g. "sigmoid" or "leaky_relu(negative_slope=0.1)"
+    A: np.ndarray
+    Z: np.ndarray
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """A whole forward pass: the input X, every layer's A and Z, the output Y (= last Z).
+
+    ``probabilities`` is the row-wise softmax of the last layer's A (equal to the output
+    when the output activation is softmax), or None for a 1-unit output; ``predicted`` is
+    its argmax per row.
+    """
+
+    X: np.ndarray
+    layers: tuple[LayerTrace, ...]
+    probabilities: np.ndarray | None
+
+    @property
+    def output(self) -> np.ndarray:
+        """Y, the last layer's Z, shape (batch, output units)."""
+        return self.layers[-1].Z
+
+    @property
+    def predicted(self) -> np.ndarray | None:
+        """The index of the largest probability in each row, shape (batch,), or None."""
+        if self.probabilities is None:
+            return None
+        return np.argmax(self.probabilities, axis=1)
+
+
+class Network:
+    """A feed-forward network built from a NetworkSpec (see ``load_network``)."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        self.spec = spec
+        self.layers: tuple[LayerSpec, ...] = spec.layers
+        self.dtype = np.dtype(spec.dtype)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def input_size(self) -> int:
+        return self.spec.input_size
+
+    @property
+    def output_size(self) -> int:
+        return self.spec.output_size
+
+    @property
+    def classes(self) -> tuple[str, ...] | None:
+        return self.spec.classes
+
+    def __repr__(self) -> str:
+        shapes = " → ".join([str(self.input_size), *(str(layer.units) for layer in self.layers)])
+        acts = ", ".join(layer.activation.label for layer in self.layers)
+        return f"Network({self.name!r}, {shapes}, [{acts}], {self.dtype})"
+
+    def prepare(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
+        """X as a (batch, inputs) array in the network's dtype, divided by ``divide_by`` if the
+        config asks for it. A 1-D X is one sample. Raises InputError on a wrong width."""
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2:
+            raise InputError(f"input must be a (batch, {self.input_size}) matrix, got shape {arr.shape}")
+        if arr.dtype.kind not in "biuf":
+            raise InputError(f"input must be numeric, got {arr.dtype}")
+        if arr.shape[1] != self.input_size:
+            raise InputError(
+                f"input rows have {arr.shape[1]} values but network '{self.name}' takes {self.input_size}"
+            )
+        out = arr.astype(self.dtype, copy=True)
+        divide_by = self.spec.preprocess.divide_by
+        if preprocess and divide_by is not None:
+            out /= self.dtype.type(divide_by)
+        return out
+
+    def forward(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> ForwardTrace:
+        """Run every layer on X (batch, inputs) and keep A and Z of each.
+
+        For layer k: ``Ak = Z(k-1)·Wk + bk`` (batch, width_k), ``Zk = hk(Ak)``, with Z0 = X.
+        """
+        X = self.prepare(X, preprocess)
+        traces = []
+        Z = X
+        for index, layer in enumerate(self.layers, start=1):
+            A = Z @ layer.W + layer.b  # (batch, width)
+            Z = layer.activation(A)  # (batch, units)
+            traces.append(LayerTrace(index, layer.name, layer.activation.label, A, Z))
+        return ForwardTrace(X=X, layers=tuple(traces), probabilities=self._probabilities(traces[-1]))
+
+    def predict(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
+        """Only the output Y (batch, output units), without keeping intermediate layers."""
+        Z = self.prepare(X, preprocess)
+        for layer in self.layers:
+            Z = layer.activation(Z @ layer.W + layer.b)
+        return Z
+
+    def iter_forward(self, batches: Iterator[np.ndarray], preprocess: bool = True) -> Iterator[ForwardTrace]:
+        """Forward each batch in turn (memory stays bounded by the batch size)."""
+        for batch in batches:
+            yield self.forward(batch, preprocess)
+
+    def _probabilities(self, last: LayerTrace) -> np.ndarray | None:
+        if last.Z.shape[1] < 2:
+            return None
+        if self.layers[-1].activation.name == "softmax":
+            return last.Z
+        source = last.A if last.A.shape[1] == last.Z.shape[1] else last.Z
+        return softmax(source)
+
+
+def load_network(path: str | Path, dtype: str | None = None) -> Network:
+    """Load a network from a YAML config (``dtype`` overrides the config's ``dtype``).
+
+    Raises nncli.errors.ConfigError with ``path:line:column`` on any problem in the file.
+    """
+    return Network(load_spec(path, dtype))

@@ -1,0 +1,39 @@
+"""Writing output files whole or not at all: write a temporary file beside the target, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+from nncli.errors import NncliError
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``.
+
+    If the body raises, the temporary file is removed and ``path`` is left untouched, so a
+    failed run never leaves a half-written output file.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise NncliError(f"{target}: is a directory, not an output file")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise NncliError(f"{target}: directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+    except OSError as err:
+        raise NncliError(f"{target}: cannot write: {err.strerror}") from None
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding, newline=None if "b" in mode else "") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

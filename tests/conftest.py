@@ -1,0 +1,78 @@
+"""Shared fixtures: run the command line in-process (fast) or as a real process (end to end)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes = b""
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    """Run ``nncli ARGS...`` in-process with Typer's CliRunner; returns a Result.
+
+    The terminal width is fixed at 100 columns and colour is off, so output is stable.
+    """
+    from typer.testing import CliRunner
+
+    from nncli.cli import app
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    runner = CliRunner()
+
+    def run(*args: str, input: str | bytes | None = None) -> Result:
+        res = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        return Result(res.exit_code, res.stdout, res.stderr, res.stdout_bytes)
+
+    return run
+
+
+@pytest.fixture
+def nncli_process():
+    """Run ``python -m nncli ARGS...`` as a separate process (real pipes, real exit codes)."""
+
+    def run(*args: str, input: bytes | str | None = None, cwd: Path | None = None, env: dict | None = None,
+            columns: int = 80) -> Result:
+        environment = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+        environment.update(env or {})
+        data = input.encode() if isinstance(input, str) else input
+        proc = subprocess.run(
+            [sys.executable, "-m", "nncli", *[str(a) for a in args]],
+            input=data, capture_output=True, cwd=cwd or ROOT, env=environment, timeout=120,
+        )
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                      proc.stderr.decode("utf-8", "replace"), proc.stdout)
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a text file under tmp_path and return its path: ``write("net.yaml", text)``."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
