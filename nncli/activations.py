@@ -430,3 +430,32 @@ _register(
         notes="Row-wise over the last axis; the derivative shown is the Jacobian's diagonal y(1-y).",
     )
 )
+
+
+def log_softmax(a: np.ndarray) -> np.ndarray:
+    """y_k = (a_k - C) - log(sum_i exp(a_i - C)) along the last axis, C = max_i a_i.
+
+    Never computed as log(softmax(a)), which gives -inf for entries whose probability
+    underflows (log_softmax([0, -200, -1000]) is [0, -200, -1000], not [0, -inf, -inf]).
+    """
+    if a.size == 0:
+        return a.copy()
+    shifted = a - _finite_row_max(a)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def log_softmax_grad(a: np.ndarray) -> np.ndarray:
+    """The Jacobian's diagonal, d y_k / d a_k = 1 - softmax(a)_k."""
+    return _const(1.0, a) - softmax(a)
+
+
+_register(
+    ActivationSpec(
+        name="log_softmax", fn=log_softmax, grad=log_softmax_grad, kind="rowwise",
+        formula="h(a)_k = (a_k - max a) - log(sum_i exp(a_i - max a))",
+        latex=r"h(a)_k = a_k - C - \log\sum_i e^{a_i - C},\ C = \max_i a_i",
+        range="(-inf, 0]", zero_centred=False, monotonic=True, smooth=True,
+        notes="Row-wise; never log(softmax(a)). Derivative shown: the Jacobian's diagonal 1 - softmax(a).",
+    )
+)

@@ -1,0 +1,1 @@
+"""Renderers: turn core results (traces, listings, reports) into tables, JSON, CSV and NPY."""
