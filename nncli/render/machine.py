@@ -1,0 +1,93 @@
+"""Machine-readable forward results: JSON, JSON Lines, CSV and NPY (never through Rich).
+
+Numbers are written at full precision (Python's shortest round-trip repr of the value as
+float64; float32 values widen exactly); non-finite values follow ``jsonout``: "nan", "inf",
+"-inf" in JSON, ``nan``, ``inf``, ``-inf`` in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterator
+
+import numpy as np
+
+from nncli.network import ForwardTrace, Network
+from nncli.render.jsonout import clean, dumps
+
+
+def trace_document(trace: ForwardTrace, network: Network) -> dict[str, Any]:
+    """The ``--format json`` object for a whole trace (schema in README.md)."""
+    predicted = trace.predicted
+    return {
+        "network": network.name,
+        "dtype": str(network.dtype),
+        "classes": list(network.classes) if network.classes else None,
+        "input": trace.X,
+        "layers": [
+            {"name": lt.name, "activation": lt.activation, "A": lt.A, "Z": lt.Z} for lt in trace.layers
+        ],
+        "output": trace.output,
+        "probabilities": trace.probabilities,
+        "predicted": predicted.tolist() if predicted is not None else None,
+    }
+
+
+def trace_json(trace: ForwardTrace, network: Network) -> str:
+    """``--format json``: one strict JSON object (newline-terminated)."""
+    return dumps(trace_document(trace, network)) + "\n"
+
+
+def jsonl_lines(trace: ForwardTrace, start: int = 0) -> Iterator[str]:
+    """``--format jsonl``: one object per input row, ``index`` counting from ``start``."""
+    output = clean(trace.output)
+    probabilities = clean(trace.probabilities) if trace.probabilities is not None else None
+    predicted = trace.predicted
+    for i in range(trace.output.shape[0]):
+        record = {
+            "index": start + i,
+            "output": output[i],
+            "probabilities": probabilities[i] if probabilities is not None else None,
+            "predicted": int(predicted[i]) if predicted is not None else None,
+        }
+        yield dumps(record) + "\n"
+
+
+def csv_header(network: Network) -> str:
+    """The CSV header: one column per output unit (class names when the config has them,
+    else ``y0, y1, ...``), then ``predicted``."""
+    names = list(network.classes) if network.classes else [f"y{j}" for j in range(network.output_size)]
+    return _csv_line([*names, "predicted"])
+
+
+def csv_rows(trace: ForwardTrace) -> Iterator[str]:
+    """CSV data rows: the output values at full precision, then the predicted index (empty
+    for a 1-unit output)."""
+    predicted = trace.predicted
+    values = trace.output.astype(np.float64).tolist()
+    for i, row in enumerate(values):
+        cells = [_csv_number(v) for v in row]
+        cells.append(str(int(predicted[i])) if predicted is not None else "")
+        yield _csv_line(cells)
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The array as the bytes of a .npy file (format version 1.0, no pickle)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _csv_number(value: float) -> str:
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return repr(float(value))
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
