@@ -133,52 +133,12 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
         dtype = dtype_override
     allow_nonfinite = _bool(top["allow_nonfinite"], "allow_nonfinite") if "allow_nonfinite" in top else False
 
-    archive = None
-    if "weights_file" in top:
-        archive = _WeightsArchive(top["weights_file"], path.parent)
-
-    if "layers" not in top:
-        raise ConfigError("missing 'layers': a list of layers is required", root.mark)
-    layers_node = top["layers"]
-    if not layers_node.is_sequence:
-        raise ConfigError("'layers' must be a list of layers", layers_node.mark)
-    if not layers_node.value:
-        raise ConfigError("'layers' is empty: a network needs at least one layer", layers_node.mark)
-
+    archive = _WeightsArchive(top["weights_file"], path.parent) if "weights_file" in top else None
     reader = _ArrayReader(path.parent, archive, dtype, allow_nonfinite)
-    layers: list[LayerSpec] = []
-    seen_names: dict[str, Mark] = {}
-    previous_units: int | None = None
-    previous_name = "the input"
-    input_size: int | None = None
-    if "input_size" in top:
-        input_size = _positive_int(top["input_size"], "input_size")
-        previous_units = input_size
-
-    for index, layer_node in enumerate(layers_node.value, start=1):
-        layer = _parse_layer(layer_node, index, reader)
-        if layer.name in seen_names:
-            first = seen_names[layer.name]
-            raise ConfigError(
-                f"layer name '{layer.name}' is used twice (first at line {first.line})",
-                _key_value_mark(layer_node, "name"),
-            )
-        seen_names[layer.name] = layer.mark
-        if previous_units is not None and layer.inputs != previous_units:
-            source = (
-                "input_size is" if index == 1 else f"the previous layer '{previous_name}' outputs"
-            )
-            raise ConfigError(
-                f"layer '{layer.name}': W has {layer.inputs} rows but {source} {previous_units} values",
-                _key_value_mark(layer_node, "weights"),
-            )
-        if index == 1:
-            input_size = layer.inputs
-        previous_units = layer.units
-        previous_name = layer.name
-        layers.append(layer)
-
-    assert input_size is not None
+    try:
+        layers, input_size = _parse_layers(top, root, reader)
+    finally:
+        reader.close()
     output_size = layers[-1].units
 
     classes = None
@@ -207,6 +167,54 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
 
 
 # --- layers ---------------------------------------------------------------------------
+
+
+def _parse_layers(top: dict[str, YNode], root: YNode, reader: "_ArrayReader") -> tuple[list[LayerSpec], int]:
+    """Every layer, checked against the one before it; returns the layers and the input size."""
+    if "layers" not in top:
+        raise ConfigError("missing 'layers': a list of layers is required", root.mark)
+    layers_node = top["layers"]
+    if not layers_node.is_sequence:
+        raise ConfigError("'layers' must be a list of layers", layers_node.mark)
+    if not layers_node.value:
+        raise ConfigError("'layers' is empty: a network needs at least one layer", layers_node.mark)
+
+    layers: list[LayerSpec] = []
+    seen_names: dict[str, Mark] = {}
+    previous_units: int | None = None
+    previous_name = ""
+    input_size: int | None = None
+    if "input_size" in top:
+        input_size = _positive_int(top["input_size"], "input_size")
+        previous_units = input_size
+
+    for index, layer_node in enumerate(layers_node.value, start=1):
+        layer = _parse_layer(layer_node, index, reader)
+        if layer.name in seen_names:
+            first = seen_names[layer.name]
+            raise ConfigError(
+                f"layer name '{layer.name}' is used twice (first at line {first.line})",
+                _key_value_mark(layer_node, "name"),
+            )
+        seen_names[layer.name] = layer.mark
+        if previous_units is not None and layer.inputs != previous_units:
+            expected = (
+                f"input_size is {previous_units}" if index == 1
+                else f"the previous layer '{previous_name}' outputs {_values(previous_units)}"
+            )
+            rows = f"{layer.inputs} row" if layer.inputs == 1 else f"{layer.inputs} rows"
+            raise ConfigError(
+                f"layer '{layer.name}': W has {rows} but {expected}",
+                _key_value_mark(layer_node, "weights"),
+            )
+        if index == 1:
+            input_size = layer.inputs
+        previous_units = layer.units
+        previous_name = layer.name
+        layers.append(layer)
+
+    assert input_size is not None
+    return layers, input_size
 
 
 def _parse_layer(node: YNode, index: int, reader: "_ArrayReader") -> LayerSpec:
@@ -303,6 +311,11 @@ class _ArrayReader:
         self.allow_nonfinite = allow_nonfinite
         self._npz_cache: dict[Path, Any] = {}
 
+    def close(self) -> None:
+        """Close every .npz archive opened while reading."""
+        for archive in [*self._npz_cache.values(), *([self.archive.arrays] if self.archive else [])]:
+            archive.close()
+
     def read(self, node: YNode, what: str, ndim: int) -> np.ndarray:
         """An array from inline YAML, ``{file: ..., key: ...}`` or a key into weights_file."""
         if isinstance(node.value, str):
@@ -336,7 +349,7 @@ class _ArrayReader:
                 source = file_node.value
             return self._check(raw, what, ndim, node.mark, source)
         if node.is_sequence:
-            return self._check(_inline_matrix(node, what, ndim), what, ndim, node.mark, None)
+            return self._check(_inline_matrix(node, what, ndim, self.allow_nonfinite), what, ndim, node.mark, None)
         raise ConfigError(
             f"{what}: expected a list of numbers, {{file: ...}} or a key of weights_file, not {_describe(node.value)}",
             node.mark,
@@ -366,10 +379,11 @@ class _ArrayReader:
         return arr
 
 
-def _inline_matrix(node: YNode, what: str, ndim: int) -> np.ndarray:
+def _inline_matrix(node: YNode, what: str, ndim: int, allow_nonfinite: bool = False) -> np.ndarray:
+    """A list (ndim 1) or list of rows (ndim 2) of numbers; errors point at the element at fault."""
     items = node.value
     if ndim == 1:
-        return np.array([_element(item, what) for item in items], dtype=np.float64)
+        return np.array([_element(item, what, allow_nonfinite) for item in items], dtype=np.float64)
     if not items:
         raise ConfigError(f"{what}: empty list", node.mark)
     if all(not item.is_sequence for item in items):
@@ -384,24 +398,29 @@ def _inline_matrix(node: YNode, what: str, ndim: int) -> np.ndarray:
     for r, row in enumerate(items, start=1):
         if not row.is_sequence:
             raise ConfigError(f"{what}: row {r} is {_describe(row.value)}, not a list of numbers", row.mark)
-        values = [_element(item, what) for item in row.value]
+        values = [_element(item, what, allow_nonfinite) for item in row.value]
         if width is None:
             width = len(values)
             if width == 0:
                 raise ConfigError(f"{what}: row 1 is empty", row.mark)
         elif len(values) != width:
             raise ConfigError(
-                f"{what}: ragged matrix: row {r} has {len(values)} values, row 1 has {width}", row.mark
+                f"{what}: ragged matrix: row {r} has {_values(len(values))}, row 1 has {width}", row.mark
             )
         rows.append(values)
     return np.array(rows, dtype=np.float64)
 
 
-def _element(item: YNode, what: str) -> float:
+def _element(item: YNode, what: str, allow_nonfinite: bool) -> float:
     value = item.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{what}: {_describe(value)} is not a number", item.mark)
-    return float(value)
+    number = float(value)
+    if not allow_nonfinite and (number != number or number in (float("inf"), float("-inf"))):
+        raise ConfigError(
+            f"{what}: {number} is refused; NaN/Inf weights need allow_nonfinite: true in the config", item.mark
+        )
+    return number
 
 
 def _open_npz(path: Path, node: YNode) -> Any:
@@ -444,7 +463,7 @@ def _load_npy(path: Path, node: YNode) -> np.ndarray:
 
 def _check_file(path: Path, node: YNode) -> None:
     if not path.exists():
-        raise ConfigError(f"{node.value}: file not found (looked in {path.parent or '.'})", node.mark)
+        raise ConfigError(f"file not found: {path} (paths are relative to the config file)", node.mark)
     if path.is_dir():
         raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
     try:
@@ -537,9 +556,9 @@ def _inputs(node: YNode, input_size: int, dtype: str) -> tuple[tuple[str, np.nda
         if not value.is_sequence or not value.value:
             raise ConfigError(f"input '{key}' must be a list of {input_size} numbers", value.mark)
         if value.value[0].is_sequence:
-            rows = _inline_matrix(value, f"input '{key}'", 2)
+            rows = _inline_matrix(value, f"input '{key}'", 2, allow_nonfinite=True)
         else:
-            rows = _inline_matrix(value, f"input '{key}'", 1)[None, :]
+            rows = _inline_matrix(value, f"input '{key}'", 1, allow_nonfinite=True)[None, :]
         if rows.shape[1] != input_size:
             raise ConfigError(
                 f"input '{key}' has {rows.shape[1]} values but the network takes {input_size}", value.mark
@@ -560,6 +579,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}' (a string)"
     return repr(value)
+
+
+def _values(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _short(value: Any) -> str:

@@ -59,8 +59,11 @@ def closest(name: str, candidates: "list[str] | tuple[str, ...] | set[str]") -> 
     """The candidate most similar to ``name`` (difflib ratio >= 0.6), or None."""
     import difflib
 
-    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    by_lower = {c.lower(): c for c in sorted(candidates)}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[matches[0]] if matches else None
 
 
 def did_you_mean(name: str, candidates: "list[str] | tuple[str, ...] | set[str]") -> str:

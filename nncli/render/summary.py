@@ -41,7 +41,8 @@ def summary_document(spec: NetworkSpec) -> dict[str, Any]:
 def render_summary(console: Console, spec: NetworkSpec) -> None:
     """Print the summary table and the totals."""
     table = Table(
-        title=f"{spec.name}: valid ({spec.path})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+        title=f"{spec.name}: valid ({spec.path})", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+        pad_edge=False,
     )
     table.add_column("#", justify="right", style="dim")
     table.add_column("layer", no_wrap=True)
