@@ -26,7 +26,6 @@ relative to the config file. Every error is a ConfigError whose message starts w
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -423,11 +422,19 @@ def _element(item: YNode, what: str, allow_nonfinite: bool) -> float:
     return number
 
 
+def _load_errors() -> tuple[type[BaseException], ...]:
+    """What np.load raises on a damaged file. An except clause evaluates this only when an
+    exception is being matched, so zipfile is not imported at start-up."""
+    import zipfile
+
+    return (ValueError, OSError, EOFError, zipfile.BadZipFile)
+
+
 def _open_npz(path: Path, node: YNode) -> Any:
     _check_file(path, node)
     try:
         archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+    except _load_errors() as err:
         raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
     if not hasattr(archive, "files"):
         raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
@@ -443,7 +450,7 @@ def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarra
         )
     try:
         return archive[key]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+    except _load_errors() as err:
         raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
 
 
@@ -451,7 +458,7 @@ def _load_npy(path: Path, node: YNode) -> np.ndarray:
     _check_file(path, node)
     try:
         arr = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+    except _load_errors() as err:
         raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
     if not isinstance(arr, np.ndarray):
         raise ConfigError(

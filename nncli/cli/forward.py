@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
-from typing_extensions import Annotated
 
 from nncli.cli import app
 from nncli.cli.common import Dtype, handles_errors, stdout_console, write_stdout_bytes

@@ -7,7 +7,6 @@ float64; float32 values widen exactly); non-finite values follow ``jsonout``: "n
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any, Iterator
 
@@ -88,6 +87,8 @@ def _csv_number(value: float) -> str:
 
 
 def _csv_line(cells: list[str]) -> str:
+    import csv
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()

@@ -1,0 +1,50 @@
+"""Whole-process time of `nncli forward configs/three_layer.yaml --format json` against the
+bare imports it cannot avoid (`python -c "import numpy, yaml, typer"`). Target: <= 1.15x.
+
+Run by hand from the project root: python benchmarks/bench_startup.py [--runs 30]
+The two commands alternate so that machine noise hits both alike; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    exe = shutil.which("nncli")
+    nncli = [exe] if exe else [sys.executable, "-m", "nncli"]
+    command = [*nncli, "forward", "configs/three_layer.yaml", "--format", "json"]
+    reference = [sys.executable, "-c", "import numpy, yaml, typer"]
+    for cmd in (command, reference):  # warm the file cache
+        timed(cmd)
+    ours, base = [], []
+    for _ in range(args.runs):
+        ours.append(timed(command))
+        base.append(timed(reference))
+    m_ours, m_base = statistics.median(ours), statistics.median(base)
+    print(f"machine: {os.cpu_count()} cpus; runs: {args.runs}; nncli: {' '.join(nncli)}")
+    print(f"import numpy, yaml, typer : median {m_base * 1000:7.1f} ms")
+    print(f"nncli forward --format json: median {m_ours * 1000:7.1f} ms")
+    print(f"ratio: {m_ours / m_base:.3f}x (target <= 1.15x)")
+
+
+if __name__ == "__main__":
+    main()
