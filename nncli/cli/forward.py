@@ -27,7 +27,9 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
-ConfigArg = Annotated[Path, typer.Argument(help="The network's YAML config file.", show_default=False)]
+ConfigArg = Annotated[
+    Path, typer.Argument(help="The network's YAML config file.", show_default=False, metavar="CONFIG")
+]
 DtypeOpt = Annotated[
     Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
 ]
@@ -73,8 +75,7 @@ def forward(
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
-    Prints each layer's A and Z as tables in the book's notation, then the output Y and
-    the probabilities (softmax of the last A) with the predicted class.
+    Prints each layer's A and Z in the book's notation, then the output Y and the probabilities (softmax of the last A) with the predicted class.
 
     Examples:
 
