@@ -109,8 +109,12 @@ def test_output_file_is_whole_or_absent(cli, tmp_path):
     "args, message",
     [
         (["-x", "1.0"], "Error: --input #1 has 1 values but network 'three_layer' takes 2\n"),
-        (["-x", "1,2", "-x", "1 two"], "Error: --input #2:1:3: 'two' is not a number\n"),
-        (["-x", " , "], "Error: --input #1: empty row: expected numbers separated by commas or spaces\n"),
+        (["-x", "1,2", "-x", "1 two"], "Error: --input #2:3: 'two' is not a number (numbers are separated by "
+                                       "commas or spaces; inf, -inf and nan are allowed)\n"),
+        (["-x", "1,,2"], "Error: --input #1:3: empty value before this comma (numbers are separated by commas "
+                         "or spaces; inf, -inf and nan are allowed)\n"),
+        (["-x", "  "], "Error: --input #1: empty row: no numbers (numbers are separated by commas or spaces; inf, -inf and "
+                       "nan are allowed)\n"),
     ],
 )
 def test_bad_input_rows(cli, args, message):

@@ -1,0 +1,322 @@
+"""Output of ``nncli softmax``: Rich tables for people, JSON and CSV text for scripts.
+
+Rich is imported inside the functions that draw tables, so the machine formats (which
+never go through Rich) do not pay for it. Everything fits in 80 columns for a few values;
+the overflow demo falls back from one side-by-side table to two stacked tables when the
+console is too narrow for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from nncli.overflow import OverflowDemo, SoftmaxRows
+from nncli.render.jsonout import dumps
+
+BAR_WIDTH = 20  # characters of a probability-1 bar
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+ARGMAX_MARK = "◀ argmax"
+DEMO_PRECISION = {"float64": 8, "float32": 6}  # digits numpy shows: 9.99954600e-01, 9.999546e-01
+
+
+# --- number formats -----------------------------------------------------------------------
+
+
+def fmt_score(x: Any) -> str:
+    """A score as the user would type it: the shortest text that reads back to it ("1010", "0.1", "-inf")."""
+    text = str(x if isinstance(x, np.floating) else np.float64(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_sci(x: Any, precision: int) -> str:
+    """``x`` in scientific notation with ``precision`` digits after the point ("9.99954600e-01"), or inf/nan."""
+    value = float(x)
+    if not math.isfinite(value):
+        return _non_finite(value)
+    return f"{value:.{precision}e}"
+
+
+def fmt_fixed(x: Any, precision: int) -> str:
+    """``x`` with ``precision`` digits after the point; scientific when that would show a nonzero as 0."""
+    value = float(x)
+    if not math.isfinite(value):
+        return _non_finite(value)
+    if value != 0 and abs(value) < 0.5 * 10.0 ** (-precision):
+        return f"{value:.{max(precision, 1)}e}"
+    return f"{value:.{precision}f}"
+
+
+def _non_finite(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    return "inf" if value > 0 else "-inf"
+
+
+def bar(p: float, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of ``p * width`` characters in eighth-blocks ("" for nan or p <= 0)."""
+    if not math.isfinite(p) or p <= 0:
+        return ""
+    eighths = round(min(p, 1.0) * width * 8)
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+# --- machine formats ------------------------------------------------------------------------
+
+
+def probabilities_json(result: SoftmaxRows) -> str:
+    """``{"input": [[...]], "probabilities": [[...]], "predicted": [...], "temperature": T, "dtype": "..."}``.
+
+    With ``--log`` the key is ``log_probabilities``. Full precision; nan/inf as strings.
+    """
+    return dumps(result.to_dict()) + "\n"
+
+
+def demo_json(demo: OverflowDemo) -> str:
+    """The demo's steps as JSON (see ``OverflowDemo.to_dict``), indented for reading."""
+    return dumps(demo.to_dict(), indent=2) + "\n"
+
+
+def probabilities_csv(result: SoftmaxRows) -> str:
+    """CSV: header ``p0,p1,...,p{n-1},predicted`` (``logp0,...`` with --log), then one line per row.
+
+    Values are written at full precision (Python's shortest round-trip repr), non-finite ones as
+    ``nan``, ``inf``, ``-inf``; ``predicted`` is empty for a row containing nan.
+    """
+    values = result.log_probabilities if result.log_probabilities is not None else result.probabilities
+    prefix = "logp" if result.log_probabilities is not None else "p"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([f"{prefix}{k}" for k in range(values.shape[1])] + ["predicted"])
+    for row, k in zip(values, result.predicted):
+        writer.writerow([_csv_float(v) for v in row] + ["" if k is None else k])
+    return buffer.getvalue()
+
+
+def _csv_float(v: Any) -> str:
+    value = float(v)  # float32 widens exactly; repr is the shortest text that reads back
+    return repr(value) if math.isfinite(value) else _non_finite(value)
+
+
+# --- tables for people ------------------------------------------------------------------------
+
+
+def render_probabilities(
+    result: SoftmaxRows, console: Any, precision: int = 4, labels: Sequence[str] | None = None
+) -> None:
+    """One table per row: k, the score a_k, its probability p_k (and log p_k with --log), a bar, the argmax.
+
+    ``labels`` name the rows (e.g. their stdin line) in the titles when there are several.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    n_rows = result.scores.shape[0]
+    formula = _formula(result)
+    console.print(Text(f"{formula}  ({result.dtype})", style="bold"))
+    for i in range(n_rows):
+        title = None
+        if n_rows > 1:
+            where = f" ({labels[i]})" if labels else ""
+            title = f"row {i + 1} of {n_rows}{where}"
+        table = Table(title=title, title_justify="left", show_footer=True, box=_box(), show_edge=False,
+                      pad_edge=False)
+        table.add_column("k", justify="right", footer="")
+        table.add_column("a", justify="right", footer="Σ", style="cyan")
+        probabilities = result.probabilities[i]
+        total = _quiet_sum(probabilities)
+        if result.log_probabilities is not None:
+            table.add_column("log p", justify="right", footer="")
+        table.add_column("p", justify="right", footer=fmt_fixed(total, precision), style="bold")
+        table.add_column("", justify="left", no_wrap=True, style="green", min_width=BAR_WIDTH)
+        table.add_column("", justify="left", no_wrap=True, style="bold yellow")
+        winner = result.predicted[i]
+        for k, (score, p) in enumerate(zip(result.scores[i], probabilities)):
+            cells = [str(k), fmt_score(score)]
+            if result.log_probabilities is not None:
+                cells.append(fmt_fixed(result.log_probabilities[i][k], precision))
+            cells += [fmt_fixed(p, precision), bar(float(p)), ARGMAX_MARK if k == winner else ""]
+            table.add_row(*cells)
+        console.print(table)
+    if np.isnan(result.probabilities).any():
+        console.print("nan: a row holding +inf or nan, or only -inf, has no finite maximum to")
+        console.print("subtract, and inf/inf and 0/0 are undefined (see nncli softmax --help).")
+
+
+def _formula(result: SoftmaxRows) -> str:
+    name = "log_softmax" if result.log_probabilities is not None else "softmax"
+    if result.temperature == 1.0:
+        return f"{name}(a)"
+    return f"{name}(a / T), T = {result.temperature:g}"
+
+
+def _quiet_sum(values: np.ndarray) -> np.floating:
+    with np.errstate(all="ignore"):
+        return np.sum(values)
+
+
+def _box() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+# --- the overflow demo ------------------------------------------------------------------------
+
+
+def render_demo(demo: OverflowDemo, console: Any, precision: int | None = None) -> None:
+    """The book's lesson in four parts: 1. naive and 2. stable (side by side), 3. why, 4. where it breaks.
+
+    ``precision`` is the digits after the point in scientific notation; by default as many as
+    numpy prints for the dtype (8 for float64, the book's 9.99954600e-01; 6 for float32).
+    """
+    from rich.console import Group
+    from rich.text import Text
+
+    if precision is None:
+        precision = DEMO_PRECISION.get(demo.dtype, 8)
+
+    a_text = ", ".join(fmt_score(x) for x in demo.a)
+    console.print(Text(f"softmax([{a_text}]) in {demo.dtype}, step by step", style="bold"))
+    console.print("1. naive:  y = exp(a) / Σ exp(a)")
+    console.print(f"2. stable: y = exp(a - C) / Σ exp(a - C), {_c_text(demo)}")
+    console.print()
+    side_by_side = _demo_table(demo, precision)
+    wanted = console.measure(side_by_side, options=console.options.update_width(10_000)).maximum
+    if wanted <= console.width:
+        console.print(side_by_side)
+    else:  # too narrow: the same numbers, one computation after the other
+        console.print(Group(_naive_table(demo, precision), Text(""), _stable_table(demo, precision)))
+    console.print()
+    for line in _warning_lines(demo):
+        console.print(line)
+    console.print()
+    console.print(Text("3. Why subtracting C is allowed", style="bold"))
+    for line in _why_lines(demo):
+        console.print(line)
+    console.print()
+    console.print(Text(f"4. Where exp breaks in {demo.dtype}", style="bold"))
+    for line in _where_lines(demo):
+        console.print(line)
+
+
+def _demo_table(demo: OverflowDemo, precision: int) -> Any:
+    from rich.table import Table
+
+    naive, stable = demo.naive, demo.stable
+    table = Table(box=_box(), show_edge=False, show_footer=True, pad_edge=False)
+    table.add_column("k", justify="right", footer="")
+    table.add_column("a", justify="right", footer="Σ", style="cyan")
+    table.add_column("1. naive\nexp(a)", justify="right", footer=fmt_sci(naive.sum, precision))
+    table.add_column("\ny", justify="right", footer=fmt_sci(_quiet_sum(naive.result), precision), style="red")
+    table.add_column("2. stable\na - C", justify="right", footer="")
+    table.add_column("\nexp(a - C)", justify="right", footer=fmt_sci(stable.sum, precision))
+    table.add_column("\ny", justify="right", footer=fmt_sci(_quiet_sum(stable.result), precision), style="green")
+    for k in range(demo.a.size):
+        table.add_row(
+            str(k), fmt_score(demo.a[k]),
+            fmt_sci(naive.exp[k], precision), fmt_sci(naive.result[k], precision),
+            fmt_score(stable.shifted[k]), fmt_sci(stable.exp[k], precision), fmt_sci(stable.result[k], precision),
+        )
+    return table
+
+
+def _naive_table(demo: OverflowDemo, precision: int) -> Any:
+    from rich.table import Table
+
+    naive = demo.naive
+    table = Table(title="1. naive", title_justify="left", box=_box(), show_edge=False,
+                  show_footer=True, pad_edge=False)
+    table.add_column("k", justify="right", footer="")
+    table.add_column("a", justify="right", footer="Σ", style="cyan")
+    table.add_column("exp(a)", justify="right", footer=fmt_sci(naive.sum, precision))
+    table.add_column("y", justify="right", footer=fmt_sci(_quiet_sum(naive.result), precision), style="red")
+    for k in range(demo.a.size):
+        table.add_row(str(k), fmt_score(demo.a[k]), fmt_sci(naive.exp[k], precision),
+                      fmt_sci(naive.result[k], precision))
+    return table
+
+
+def _stable_table(demo: OverflowDemo, precision: int) -> Any:
+    from rich.table import Table
+
+    stable = demo.stable
+    table = Table(title="2. stable", title_justify="left", box=_box(), show_edge=False,
+                  show_footer=True, pad_edge=False)
+    table.add_column("k", justify="right", footer="")
+    table.add_column("a - C", justify="right", footer="Σ")
+    table.add_column("exp(a - C)", justify="right", footer=fmt_sci(stable.sum, precision))
+    table.add_column("y", justify="right", footer=fmt_sci(_quiet_sum(stable.result), precision), style="green")
+    for k in range(demo.a.size):
+        table.add_row(str(k), fmt_score(stable.shifted[k]), fmt_sci(stable.exp[k], precision),
+                      fmt_sci(stable.result[k], precision))
+    return table
+
+
+def _c_text(demo: OverflowDemo) -> str:
+    stable = demo.stable
+    if math.isfinite(stable.max):
+        return f"C = max(a) = {fmt_score(stable.C)}"
+    return f"C = 0: max(a) = {fmt_score(stable.max)} is not finite"
+
+
+def _warning_lines(demo: OverflowDemo) -> list[Any]:
+    from rich.text import Text
+
+    lines: list[Any] = []
+    for name, messages in (("naive", demo.naive.warnings), ("stable", demo.stable.warnings)):
+        if messages:
+            lines.append(Text(f"numpy's warnings in the {name} computation (captured, not sent to stderr):"))
+            lines += [Text(f"   RuntimeWarning: {m}", style="yellow") for m in messages]
+        else:
+            lines.append(Text(f"numpy raised no warning in the {name} computation."))
+    return lines
+
+
+def _why_lines(demo: OverflowDemo) -> list[str]:
+    am = demo.argmax
+    lines = [
+        "   e^a_k / Σ e^a_i = e^-C·e^a_k / (e^-C·Σ e^a_i) = e^(a_k - C) / Σ e^(a_i - C)",
+        "   Multiplying the numerator and the denominator by the same e^-C changes",
+        "   nothing, and subtracting C keeps the order of the elements, so the argmax",
+        f"   is the same: argmax(a) = {_k(am['input'])}, argmax(a - C) = {_k(am['shifted'])}, "
+        f"argmax(y) = {_k(am['stable'])}.",
+    ]
+    if am["naive"] is None:
+        lines.append("   The naive y holds nan, so it has no argmax at all.")
+    return lines
+
+
+def _k(index: int | None) -> str:
+    return "none (nan)" if index is None else str(index)
+
+
+def _where_lines(demo: OverflowDemo) -> list[str]:
+    kind = np.dtype(demo.dtype)
+    info = np.finfo(kind)
+    n = demo.a.size
+    lines = [
+        f"   overflow:  exp(x) = inf for x > log({float(info.max):.6g}) = {demo.overflow_threshold:.2f}"
+        f"  ({demo.overflowing} of {n} here)",
+        f"   underflow: exp(x) = 0 for x < log({float(info.smallest_subnormal):.6g} / 2) = "
+        f"{demo.underflow_threshold:.2f}  ({demo.underflowing} of {n} here)",
+        "   naive: one exp(a_k) = inf makes the sum inf and y_k = inf/inf = nan;",
+        "          every exp(a_k) = 0 makes the sum 0 and y = 0/0 = nan.",
+        "   stable: every a - C <= 0 (no overflow); the sum holds exp(0) = 1 (never 0).",
+    ]
+    dtype_flag = "" if kind == np.float64 else f" --dtype {demo.dtype}"
+    tries = []
+    if not demo.overflowing:
+        example = "100 90 80" if kind == np.float32 else "1010 1000 990"
+        tries.append(f"nncli softmax --demo-overflow{dtype_flag} {example}")
+    if demo.underflowing < n:
+        tries.append(f"nncli softmax --demo-overflow{dtype_flag} -1000 -1010 -1020")
+    if kind == np.float64:
+        tries.append("nncli softmax --demo-overflow --dtype float32 100 90 80")
+    for i, command in enumerate(tries):
+        lines.append(("   Try: " if i == 0 else "        ") + command)
+    return lines
