@@ -193,6 +193,23 @@ def dd_div(ah, al, bh, bl):  # noqa: ANN001, ANN201
     return fast_two_sum(q1, r / bh)
 
 
+def dd_row_sum(h: np.ndarray, l: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The sums of the rows of ``h`` (+ ``l``) as double-doubles (rows, 1), relative error ~2^-100.
+
+    A pairwise tree of two_sums: each level adds neighbouring columns exactly, keeping the
+    rounding errors, which are summed (they are 2^-53 of the total, so their own rounding
+    does not matter) and added back at the end.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    err = np.zeros((h.shape[0], 1)) if l is None else np.sum(l, axis=1, keepdims=True)
+    while h.shape[1] > 1:
+        if h.shape[1] % 2:
+            h = np.concatenate([h, np.zeros((h.shape[0], 1))], axis=1)
+        h, e = two_sum(h[:, 0::2], h[:, 1::2])
+        err = err + np.sum(e, axis=1, keepdims=True)
+    return fast_two_sum(h, err)
+
+
 # --- constants with more than 53 bits -------------------------------------------------
 
 _PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
@@ -227,7 +244,10 @@ def exp_dd(yh: np.ndarray, yl: np.ndarray | float = 0.0, scale_exp: int = 0) -> 
     result near e^-745 out of the subnormal range (and undo the scaling after multiplying).
     """
     step_hi, step_lo, inv_step, t_hi, t_lo = _exp_tables()
-    yh = np.maximum(yh, -2800.0)
+    low = yh < -2800.0
+    if np.any(low):  # exp is 0 there; yl (up to half an ulp of a huge yh) must not leak into r
+        yh = np.where(low, -2800.0, yh)
+        yl = np.where(low, 0.0, yl)
     k = np.rint(yh * inv_step)
     r1 = yh - k * step_hi  # exact: k*step_hi is exact and the subtraction cancels (Sterbenz)
     r2 = yl - k * step_lo

@@ -528,23 +528,24 @@ def hard_sigmoid(a: np.ndarray, alpha: float = 1 / 6, beta: float = 0.5, *,
                  out: np.ndarray | None = None) -> np.ndarray:
     """h(a) = clip(alpha*a + beta, 0, 1); by default clip(a/6 + 1/2, 0, 1) (PyTorch, Keras 3).
 
-    Computed as (a + beta/alpha)*alpha: a + 3 is exact near the kink at -3, so results near 0
-    keep their relative accuracy (alpha*a + beta would cancel there).
+    Computed as alpha*(a + beta/alpha), with beta/alpha rounded once to a float (3 and 2.5
+    exactly for the PyTorch and ONNX settings): a + 3 is exact near the kink at -3, so results
+    near 0 keep their relative accuracy (alpha*a + beta would cancel there, and the rounding of
+    alpha = 1/6 alone would cost 75 ulp at a = -2.99).
     """
     shift = beta / alpha if alpha != 0 else 0.0
     const = min(max(beta, 0.0), 1.0)
 
     def kernel(x: np.ndarray, o: np.ndarray) -> None:
-        if alpha == 0:
-            np.multiply(x, 0.0, out=o)  # keeps NaN (and gives NaN for ±inf * 0: fixed next)
-            np.copyto(o, const, where=~np.isnan(x))
+        if alpha == 0:  # a constant (NaN stays NaN)
+            np.copyto(o, const)
+            np.copyto(o, x, where=np.isnan(x))
             return
         np.add(x, shift, out=o)
         o *= alpha
         np.clip(o, 0.0, 1.0, out=o)
 
-    with np.errstate(invalid="ignore"):
-        return _elementwise(kernel, a, out)
+    return _elementwise(kernel, a, out)
 
 
 def hard_sigmoid_grad(a: np.ndarray, alpha: float = 1 / 6, beta: float = 0.5) -> np.ndarray:
@@ -588,19 +589,24 @@ def _softplus_kernel(x: np.ndarray, o: np.ndarray) -> None:
 
 def _softplus_beta_kernel(beta: float) -> _p.Kernel:
     limit = 1e250 / max(beta, 1.0)
-    split_beta = float(beta)
 
     def kernel(x: np.ndarray, o: np.ndarray) -> None:
-        # softplus(beta*a)/beta with beta*a = y + dy carried exactly: softplus(y + dy) =
-        # softplus(y) + sigmoid(y) dy to first order (dy is 2^-53 of y).
-        xc = np.clip(x, -limit, limit)
-        y, dy = _p.two_prod(xc, split_beta)
-        _softplus_kernel(y, o)
-        s = 1.0 + np.exp(-np.minimum(y, 700.0))
-        o += dy / s
-        o /= split_beta
-        big = y > 40.0
-        np.copyto(o, x, where=big | np.isnan(x))
+        # softplus(beta*a)/beta: beta*a = y exactly as a double-double, softplus(y) as one too
+        # (log1p(e) for y <= 0, y + log1p(e) for y > 0, e = exp(-|y|) from exp_dd), then one
+        # division by beta, rounded once (<= 1 ulp; two plain roundings here reach 2.1 ulp).
+        xc = np.clip(np.where(np.isnan(x), 0.0, x), -limit, limit)
+        yh, yl = _p.two_prod(xc, beta)
+        neg = yh <= 0
+        eh, el = _p.exp_dd(np.where(neg, yh, -yh), np.where(neg, yl, -yl))
+        lh = np.log1p(eh)
+        ll = el / (1.0 + eh)
+        sh, sl = _p.two_sum(yh, lh)
+        sh, sl = _p.fast_two_sum(sh, sl + (yl + ll))
+        sh = np.where(neg, lh, sh)
+        sl = np.where(neg, ll, sl)
+        np.copyto(o, _p.dd_div(sh, sl, beta, 0.0)[0])
+        np.copyto(o, x, where=np.isnan(x) | (x > limit))  # softplus(beta*a)/beta = a up there
+        np.copyto(o, 0.0, where=x < -limit)
 
     return kernel
 
@@ -1732,24 +1738,32 @@ def _shifted(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _softmax_finite(x: np.ndarray, o: np.ndarray, m: np.ndarray) -> None:
-    # exp(z + dz) = exp(z)(1 + dz): the correction keeps small probabilities accurate when
-    # a - max is not exact (e.g. [30.1, 0.3]: 8 ulp without it).
+    # float64: every step in double-double, rounded once (<= 0.5 ulp): the shift a - max is
+    # exact (z + dz), exp(z + dz) comes from exp_dd, the row sums from a two_sum tree. With
+    # plain exp, sum and divide, a 10-value row already reaches 2.4 ulp, and a - max rounding
+    # alone costs 8 ulp for [30.1, 0.3].
     z, dz = _shifted(x, m)
-    e = np.exp(z)
-    e += e * dz
-    np.divide(e, np.sum(e, axis=1, keepdims=True), out=o)
+    eh, el = _p.exp_dd(np.where(np.isfinite(z), z, -3000.0), dz)  # exp(-inf) = 0
+    sh, sl = _p.dd_row_sum(eh, el)
+    np.copyto(o, _p.dd_div(eh, el, sh, sl)[0])
 
 
 def _log_softmax_finite(x: np.ndarray, o: np.ndarray, m: np.ndarray) -> None:
     # log sum exp(z) = log1p(S'), S' the sum without one maximal entry (whose exp(0) = 1):
     # log(1 + S') would lose S' below 1e-16 (log_softmax of the top entry would be 0, not -S').
+    # S' is a double-double (exp_dd, two_sum tree), and z + dz - L is rounded once (<= 1 ulp).
     z, dz = _shifted(x, m)
-    e = np.exp(z)
-    e += e * dz
-    e[np.arange(x.shape[0]), np.argmax(x, axis=1)] = 0.0
-    lse = np.log1p(np.sum(e, axis=1, keepdims=True))
-    np.subtract(z, lse, out=o)
-    o += dz
+    eh, el = _p.exp_dd(np.where(np.isfinite(z), z, -3000.0), dz)
+    top = (np.arange(x.shape[0]), np.argmax(x, axis=1))
+    eh[top] = 0.0
+    el[top] = 0.0
+    sh, sl = _p.dd_row_sum(eh, el)
+    lh = np.log1p(sh)
+    ll = sl / (1.0 + sh)
+    with np.errstate(invalid="ignore"):  # -inf entries: -inf - (-inf) inside two_sum
+        yh, yl = _p.two_sum(z, -lh)
+    np.copyto(yl, 0.0, where=~np.isfinite(yl))
+    np.add(yh, yl + (dz - ll), out=o)
 
 
 def _softmax_kernel(x: np.ndarray, o: np.ndarray) -> None:

@@ -160,3 +160,32 @@ def test_maxout_exact():
     x = np.array([[1.0, -2.0, 3.0, 5.0, -1.0, -1.5]])
     np.testing.assert_array_equal(A.get("maxout")(x), [[1.0, 5.0, -1.0]])
     np.testing.assert_array_equal(A.get("maxout", pieces=3)(x), [[3.0, 5.0]])
+
+
+PARAMETERISED = {
+    "softplus(beta=0.7)": (A.get("softplus", beta=0.7), lambda x: mp.log1p(mp.exp(mp.mpf(0.7) * x)) / mp.mpf(0.7)),
+    "softplus(beta=3)": (A.get("softplus", beta=3), lambda x: mp.log1p(mp.exp(3 * x)) / 3),
+    "elu(alpha=0.5)": (A.get("elu", alpha=0.5), lambda x: x if x > 0 else mp.mpf(0.5) * mp.expm1(x)),
+    "celu(alpha=2.5)": (A.get("celu", alpha=2.5), lambda x: x if x > 0 else mp.mpf(2.5) * mp.expm1(x / mp.mpf(2.5))),
+    "leaky_relu(negative_slope=0.2)": (A.get("leaky_relu", negative_slope=0.2),
+                                       lambda x: x if x > 0 else x * mp.mpf(0.2)),
+    # hard_sigmoid is defined as alpha*(a + beta/alpha), the kink at the double -beta/alpha (-2.5 exactly)
+    "hard_sigmoid(alpha=0.2)": (A.get("hard_sigmoid", alpha=0.2),
+                                lambda x: min(max(mp.mpf(0.2) * (x + mp.mpf(0.5 / 0.2)), 0), 1)),
+    "squareplus(b=1)": (A.get("squareplus", b=1), lambda x: (x + mp.sqrt(x * x + 1)) / 2 if x >= 0
+                        else 1 / (2 * (mp.sqrt(x * x + 1) - x))),
+    "selu(onnx constants)": (A.get("selu", alpha=1.67326319217681884765625, scale=1.05070102214813232421875),
+                             lambda x: mp.mpf(1.05070102214813232421875) * (
+                                 x if x > 0 else mp.mpf(1.67326319217681884765625) * mp.expm1(x))),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("key", sorted(PARAMETERISED))
+def test_non_default_parameters_within_two_ulp(key, dtype):
+    act, f = PARAMETERISED[key]
+    x64 = grids()[np.float32][::2]  # float32-representable: one reference serves both dtypes
+    x = x64.astype(dtype)
+    hi, lo = mpref._evaluate(f, tuple(x64.tolist()))
+    err, _ = mpref.ulp_errors(act(x), hi, lo, dtype)
+    assert err.max() <= 2.0, f"{key} {dtype.__name__}: {err.max():.3f} ulp at a = {x[int(np.argmax(err))]!r}"

@@ -224,8 +224,9 @@ def _values(acts: list[Any], points: list[float], derivative: bool, output_forma
     console.print(values_table(x, columns, precision))
     row_wise = [a.name for a in acts if a.kind != "elementwise"]
     if row_wise:
-        console.print(f"[dim]{', '.join(row_wise)}: the values form one row (a_1, ..., a_{len(x)}); "
-                      f"derivatives are d h_k/d a_k.[/dim]")
+        grads = "; h' is d h_k/d a_k (glu, maxout: of the output each input feeds)" if derivative else ""
+        console.print(f"{', '.join(row_wise)}: the values form one row (a_1, ..., a_{len(x)}){grads}.",
+                      style="dim", highlight=False, markup=False)
 
 
 def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, terminal: bool,

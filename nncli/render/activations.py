@@ -267,7 +267,8 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
         line_len += len(entry) + 2
     text.append("\n")
     if note:
-        text.append(" " * (label_w + 1) + note + "\n", style="dim")
+        text.append(" " * (label_w + 1) + note, style="dim")
+    text.rstrip()
     return text
 
 
