@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB of float64, in L2
-DD_CHUNK = 4096  # for double-double kernels, which allocate many temporaries: 32 KiB each
+DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
 
 Kernel = Callable[[np.ndarray, np.ndarray], None]
 LowpKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
