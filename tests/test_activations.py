@@ -424,3 +424,16 @@ def test_probe_paths():
     np.testing.assert_allclose(A.probe(A.get("glu"), x), A.silu(x))
     np.testing.assert_allclose(A.probe(A.get("maxout"), x), x)
     np.testing.assert_allclose(A.probe(A.get("tanh"), x, derivative=True), A.tanh_grad(x))
+
+
+def test_docs_cover_every_name_alias_and_parameter():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "activations.md").read_text(encoding="utf-8")
+    for name in A.names():
+        spec = A.lookup(name)
+        assert f"#### `{name}`" in text, name
+        for alias in spec.aliases:
+            assert f"`{alias}`" in text, alias
+        for p in spec.params:
+            assert f"`{p.name}` =" in text, (name, p.name)
