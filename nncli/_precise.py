@@ -35,6 +35,7 @@ CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB 
 DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
 
 Kernel = Callable[[np.ndarray, np.ndarray], None]
+Num = "np.ndarray | float"  # an array or a scalar, in the double-double helpers
 LowpKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
@@ -173,19 +174,19 @@ def two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def dd_add(ah, al, bh, bl):  # noqa: ANN001, ANN201 - arrays or floats
+def dd_add(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
     """(ah + al) + (bh + bl) as a normalised double-double."""
     s, e = two_sum(ah, bh)
     return fast_two_sum(s, e + (al + bl))
 
 
-def dd_mul(ah, al, bh, bl):  # noqa: ANN001, ANN201
+def dd_mul(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
     """(ah + al)(bh + bl) as a normalised double-double (relative error < 2^-100)."""
     p, e = two_prod(ah, bh)
     return fast_two_sum(p, e + (ah * bl + al * bh))
 
 
-def dd_div(ah, al, bh, bl):  # noqa: ANN001, ANN201
+def dd_div(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
     """(ah + al)/(bh + bl) as a normalised double-double: one correction step of the quotient."""
     q1 = ah / bh
     p, e = two_prod(q1, bh)

@@ -1474,15 +1474,12 @@ def _squareplus_kernel64(b: float) -> _p.Kernel:
         ph, pl = _p.dd_add(sh, sl, np.abs(xc), 0.0)  # s + |a|
         qh, _ = _p.dd_div(np.full_like(xc, b / 2), np.zeros_like(xc), ph, pl)
         np.copyto(o, np.where(neg, qh, 0.5 * ph))
-        big = np.abs(x) > 1e150  # beyond, h = a (a > 0) or b/(4|a|) (a < 0)
+        big = np.abs(x) > 1e150  # beyond, the plain formula is exact enough: a, or b/(4|a|)
         if big.any():
-            _squareplus_kernel(b)(x, o) if big.all() else np.copyto(o, _plain(x), where=big)
+            plain = np.empty_like(x)
+            _squareplus_kernel(b)(x, plain)
+            np.copyto(o, plain, where=big)
         np.copyto(o, x, where=np.isnan(x))
-
-    def _plain(x: np.ndarray) -> np.ndarray:
-        r = np.empty_like(x)
-        _squareplus_kernel(b)(x, r)
-        return r
 
     return kernel
 
