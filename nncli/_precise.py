@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from decimal import Decimal, localcontext
-from typing import Callable
+from typing import Callable, Union
 
 import numpy as np
 
@@ -35,7 +35,7 @@ CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB 
 DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
 
 Kernel = Callable[[np.ndarray, np.ndarray], None]
-Num = "np.ndarray | float"  # an array or a scalar, in the double-double helpers
+Num = Union[np.ndarray, float]  # an array or a scalar, in the double-double helpers
 LowpKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
