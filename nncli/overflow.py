@@ -13,7 +13,8 @@ Two things live here, both pure numpy (no printing, no typer, no rich):
 Non-finite scores (documented, and the same as ``activations.softmax``):
 
 * ``-inf`` in a row that has a finite maximum: probability exactly 0 (log-probability -inf);
-* a row containing ``+inf``: nan for the +inf entries and 0 for the others (inf/inf is undefined);
+* a row containing ``+inf`` (and no nan): the +inf entries share the probability equally (the
+  limit as they grow together), the others get 0; log-probabilities -log(count) and -inf;
 * a row containing ``nan``, or whose entries are all ``-inf``: nan everywhere (0/0);
 * the predicted class is the index of the largest score (the first one on ties, so a +inf
   entry wins), or None for a row containing nan.
@@ -137,11 +138,14 @@ def softmax_rows(scores: np.ndarray, temperature: float = 1.0, log: bool = False
     if a.ndim != 2 or a.shape[1] == 0:
         raise InputError(f"scores must be a non-empty (rows, n) table, got shape {a.shape}")
     t = _temperature(temperature, a.dtype)
-    C = _row_shift(a)  # (rows, 1)
-    with np.errstate(over="ignore"):
-        # a - C and (a - C) / T are <= 0; if they overflow they become -inf, whose exp is 0:
-        # the exact limit, so the overflow flag carries no information here.
-        z = (a - C) / t  # (rows, n)
+    if t == 1:
+        z = a  # the network's softmax, bit for bit
+    else:
+        C = _row_shift(a)  # (rows, 1)
+        with np.errstate(over="ignore"):
+            # a - C and (a - C) / T are <= 0; if they overflow they become -inf, whose exp is 0:
+            # the exact limit, so the overflow flag carries no information here.
+            z = (a - C) / t  # (rows, n)
     probabilities = softmax(z)
     log_probabilities = log_softmax(z) if log else None
     return SoftmaxRows(a, probabilities, log_probabilities, predicted(a), float(temperature))
@@ -173,8 +177,8 @@ def _temperature(temperature: float, dtype: np.dtype) -> np.floating:
 def _row_shift(a: np.ndarray) -> np.ndarray:
     """C per row (last axis, kept as size 1): the row maximum, or 0 where that is not finite.
 
-    The same rule as ``activations.softmax``: for a row holding nan or +inf, or only -inf,
-    there is no finite maximum to subtract, and subtracting it would make nan out of inf - inf.
+    For a row holding nan or +inf, or only -inf, there is no finite maximum to subtract, and
+    subtracting it would make nan out of inf - inf (activations.softmax treats those rows itself).
     """
     m = np.max(a, axis=-1, keepdims=True)
     return np.where(np.isfinite(m), m, a.dtype.type(0))

@@ -1,4 +1,3 @@
 """Imports every command module so each registers itself on the app."""
 
-from nncli.cli import forward  # noqa: F401
-from nncli.cli import softmax_cmd  # noqa: F401
+from nncli.cli import activations_cmd, forward, softmax_cmd  # noqa: F401

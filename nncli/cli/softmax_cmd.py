@@ -86,7 +86,7 @@ def softmax(
 
     Prints each score a_k, its probability p_k, a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it.
 
-    Non-finite scores: -inf gets probability 0; a row with +inf gives nan for the +inf entries and 0 for the others; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan).
+    Non-finite scores: -inf gets probability 0; a row with +inf shares the probability equally among its +inf entries (the limit), the others get 0; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan).
 
     JSON: {"input": [[...]], "probabilities": [[...]], "predicted": [...], "temperature": T, "dtype": "float64"}, with "log_probabilities" instead of "probabilities" for --log; nan and inf are written as strings. CSV: the header p0,p1,...,predicted (logp0,... for --log), then one line per row.
 

@@ -143,8 +143,8 @@ def render_probabilities(
             table.add_row(*cells)
         console.print(table)
     if np.isnan(result.probabilities).any():
-        console.print("nan: a row holding +inf or nan, or only -inf, has no finite maximum to")
-        console.print("subtract, and inf/inf and 0/0 are undefined (see nncli softmax --help).")
+        console.print("nan: a row holding nan, or only -inf, has no probabilities")
+        console.print("(0/0 is undefined; see nncli softmax --help).")
 
 
 def _formula(result: SoftmaxRows) -> str:

@@ -1,0 +1,395 @@
+"""Floating-point machinery behind the activation registry: chunked float64 evaluation and double-double kernels.
+
+nncli promises activations within 2 ulp of the true value. Two tools get there:
+
+* **Chunked float64 evaluation** (``map_elementwise``, ``map_rows``). A float32 (or float16)
+  input is converted to float64 a block of ``CHUNK`` values at a time, the float64 formula runs
+  on the block (the temporaries stay in the CPU cache) and the result is rounded back into
+  the output. A float64 formula with an error of a few float64 ulp is then correctly rounded
+  in float32 in all but rare near-ties (error <= 0.5 + 2^-28 float32 ulp), and because the
+  blocks stay in cache this is *faster* than a naive float32 expression over the whole array.
+* **Error-free transformations and double-double arithmetic** (``two_sum``, ``two_prod``,
+  ``dd_*``, ``exp_dd``). Where a float64 formula would lose bits (the left tail of GELU, where
+  the rounding of ``x/sqrt(2)`` is magnified ~700x; ``x - tanh(x)`` near 0; mish), the value is
+  carried as an unevaluated sum ``hi + lo`` of two floats (~106 bits) and rounded once at the end.
+
+NumPy has no fused multiply-add, so ``two_prod`` uses Veltkamp's splitting (valid for
+|a| < 2^996; callers clamp their inputs far below that). Every kernel here is written so
+that no RuntimeWarning can arise for finite inputs; the callers deal with inf and NaN.
+
+Constants that need more than 53 bits (2^(j/32), ln2/32, 1/sqrt(2*pi), the Taylor tables of
+the normal distribution's Mills ratio) are computed once, on first use, with the standard
+library's ``decimal`` module, whose exp, ln, sqrt and power are correctly rounded.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from decimal import Decimal, localcontext
+from typing import Callable, Union
+
+import numpy as np
+
+CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB of float64, in L2
+DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
+
+Kernel = Callable[[np.ndarray, np.ndarray], None]
+Num = Union[np.ndarray, float]  # an array or a scalar, in the double-double helpers
+LowpKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+
+
+# --- chunked evaluation ---------------------------------------------------------------
+
+
+def map_elementwise(kernel: Kernel, a: np.ndarray, out: np.ndarray | None = None,
+                    chunk: int = CHUNK, lowp: LowpKernel | None = None) -> np.ndarray:
+    """Apply ``kernel(x64, out64)`` (float64 in, float64 out, same length) to ``a`` block by block.
+
+    ``a`` is a floating array of any shape; the result has ``a``'s shape and dtype. ``out``,
+    if given, receives the result (it may be ``a`` itself: in-place). A float64 array is
+    processed without conversion; any other float dtype goes through a float64 buffer and is
+    rounded once on the way back. The kernel must not modify its input block.
+
+    ``lowp(src, buf64, dst)``, if given, replaces that route for non-float64 input: it gets
+    the input block in its own dtype, a float64 scratch block and the output block, and may
+    finish the computation in the low precision (sigmoid rounds 1 + exp(-a) to float32 and
+    takes a float32 reciprocal: 2 roundings instead of a float64 division and a cast). It must
+    read ``src`` completely before writing ``dst`` (they are the same memory in-place).
+    """
+    res = _output(a, a.shape, out)
+    src = np.ascontiguousarray(a).reshape(-1)
+    dst = res.reshape(-1)
+    n = src.size
+    if n == 0:
+        return res
+    native = a.dtype == np.float64
+    aliased = native and np.shares_memory(src, dst)
+    m = min(chunk, n)
+    xbuf = None if native and not aliased else np.empty(m)
+    obuf = None if native else np.empty(m)
+    # Overflow is the correct IEEE result wherever it happens here (exp(800) = inf, a float64
+    # value beyond float32's range rounds to inf); the kernels never produce invalid operations.
+    with np.errstate(over="ignore"):
+        for start in range(0, n, m):
+            stop = min(start + m, n)
+            if lowp is not None and not native:
+                lowp(src[start:stop], obuf[: stop - start], dst[start:stop])  # type: ignore[index]
+                continue
+            if xbuf is None:
+                x = src[start:stop]
+            else:
+                x = xbuf[: stop - start]
+                x[...] = src[start:stop]
+            if obuf is None:
+                kernel(x, dst[start:stop])
+            else:
+                o = obuf[: stop - start]
+                kernel(x, o)
+                dst[start:stop] = o
+    return res
+
+
+def map_rows(kernel: Kernel, a: np.ndarray, out: np.ndarray | None = None, width_out: int | None = None,
+             chunk: int = CHUNK, lowp: LowpKernel | None = None) -> np.ndarray:
+    """Apply a row kernel ``kernel(x64 (rows, n), out64 (rows, width_out))`` along ``a``'s last axis.
+
+    ``a`` has at least one dimension. Rows are processed in blocks of about ``chunk`` values,
+    converted to float64 like ``map_elementwise`` (``lowp`` likewise: ``lowp(src_rows,
+    buf64 (rows, n), dst_rows)``); the result has ``a``'s dtype and shape, with the last axis
+    of length ``width_out`` (default: unchanged).
+    """
+    n = a.shape[-1]
+    w = n if width_out is None else width_out
+    res = _output(a, (*a.shape[:-1], w), out)
+    if a.size == 0 or w == 0:
+        return res
+    src = np.ascontiguousarray(a).reshape(-1, n)
+    dst = res.reshape(-1, w)
+    rows = src.shape[0]
+    block = max(1, chunk // n)
+    native = a.dtype == np.float64
+    aliased = native and np.shares_memory(src, dst)
+    buf = None if native else np.empty((min(block, rows), n))
+    with np.errstate(over="ignore"):
+        for start in range(0, rows, block):
+            stop = min(start + block, rows)
+            x = src[start:stop]
+            if native:
+                kernel(x.copy() if aliased else x, dst[start:stop])
+            elif lowp is not None:
+                lowp(x, buf[: stop - start], dst[start:stop])  # type: ignore[index]
+            else:
+                b = buf[: stop - start]  # type: ignore[index]
+                b[...] = x
+                o = np.empty((stop - start, w))
+                kernel(b, o)
+                dst[start:stop] = o
+    return res
+
+
+def _output(a: np.ndarray, shape: tuple[int, ...], out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, dtype=a.dtype)
+    if not isinstance(out, np.ndarray) or out.shape != tuple(shape) or out.dtype != a.dtype:
+        raise ValueError(
+            f"out must be a {a.dtype} array of shape {tuple(shape)}, "
+            f"got {getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+        )
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous")
+    return out
+
+
+# --- error-free transformations and double-double arithmetic --------------------------
+
+_SPLITTER = 134217729.0  # 2^27 + 1 (Veltkamp)
+
+
+def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def fast_two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s, e) with s + e = a + b exactly, provided |a| >= |b| or a = 0 (Dekker)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def split(a: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(hi, lo) with hi + lo = a, each with at most 26 significant bits (Veltkamp)."""
+    c = _SPLITTER * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(p, e) with p = fl(a*b) and p + e = a*b exactly (Dekker), for |a|, |b| < 2^996."""
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def dd_add(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
+    """(ah + al) + (bh + bl) as a normalised double-double."""
+    s, e = two_sum(ah, bh)
+    return fast_two_sum(s, e + (al + bl))
+
+
+def dd_mul(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
+    """(ah + al)(bh + bl) as a normalised double-double (relative error < 2^-100)."""
+    p, e = two_prod(ah, bh)
+    return fast_two_sum(p, e + (ah * bl + al * bh))
+
+
+def dd_div(ah: Num, al: Num, bh: Num, bl: Num) -> tuple[np.ndarray, np.ndarray]:
+    """(ah + al)/(bh + bl) as a normalised double-double: one correction step of the quotient."""
+    q1 = ah / bh
+    p, e = two_prod(q1, bh)
+    r = (((ah - p) - e) + al) - q1 * bl
+    return fast_two_sum(q1, r / bh)
+
+
+def dd_row_sum(h: np.ndarray, l: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The sums of the rows of ``h`` (+ ``l``) as double-doubles (rows, 1), relative error ~2^-100.
+
+    A pairwise tree of two_sums: each level adds neighbouring columns exactly, keeping the
+    rounding errors, which are summed (they are 2^-53 of the total, so their own rounding
+    does not matter) and added back at the end.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    err = np.zeros((h.shape[0], 1)) if l is None else np.sum(l, axis=1, keepdims=True)
+    while h.shape[1] > 1:
+        if h.shape[1] % 2:
+            h = np.concatenate([h, np.zeros((h.shape[0], 1))], axis=1)
+        h, e = two_sum(h[:, 0::2], h[:, 1::2])
+        err = err + np.sum(e, axis=1, keepdims=True)
+    return fast_two_sum(h, err)
+
+
+# --- constants with more than 53 bits -------------------------------------------------
+
+_PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
+
+
+def _dd_const(value: Decimal) -> tuple[float, float]:
+    hi = float(value)
+    return hi, float(value - Decimal(hi))
+
+
+@functools.lru_cache(maxsize=None)
+def _exp_tables() -> tuple[float, float, float, np.ndarray, np.ndarray]:
+    """ln2/32 split for Cody-Waite reduction (hi has 36 bits, so k*hi is exact for |k| < 2^17)
+    and 2^(j/32), j = 0..31, as double-doubles."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        step = Decimal(2).ln() / 32
+        mant, expo = math.frexp(float(step))
+        step_hi = math.ldexp(math.floor(mant * 2.0**36) / 2.0**36, expo)
+        step_lo = float(step - Decimal(step_hi))
+        pairs = [_dd_const(Decimal(2) ** (Decimal(j) / 32)) for j in range(32)]
+    inv_step = float(32 / Decimal(2).ln())
+    return step_hi, step_lo, inv_step, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
+def exp_dd(yh: np.ndarray, yl: np.ndarray | float = 0.0, scale_exp: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """exp(yh + yl) * 2^scale_exp for yh <= 0 as a double-double, relative error below 2^-58.
+
+    y = k*ln2/32 + r with |r| <= ln2/64 (Cody-Waite), exp(y) = 2^(k div 32) * 2^((k mod 32)/32)
+    * (1 + expm1(r)); expm1's rounding error is 2^-53 of a value below 0.011, hence tiny
+    relative to 1. Values below e^-2800 come out as 0. ``scale_exp`` lets a caller keep a
+    result near e^-745 out of the subnormal range (and undo the scaling after multiplying).
+    """
+    step_hi, step_lo, inv_step, t_hi, t_lo = _exp_tables()
+    low = yh < -2800.0
+    if np.any(low):  # exp is 0 there; yl (up to half an ulp of a huge yh) must not leak into r
+        yh = np.where(low, -2800.0, yh)
+        yl = np.where(low, 0.0, yl)
+    k = np.rint(yh * inv_step)
+    r1 = yh - k * step_hi  # exact: k*step_hi is exact and the subtraction cancels (Sterbenz)
+    r2 = yl - k * step_lo
+    r, rl = fast_two_sum(r1, r2)
+    em = np.expm1(r)
+    e = em + rl * (1.0 + em)  # exp(r + rl) - 1
+    ki = k.astype(np.int32)  # |k| < 2^17; int32 keeps np.ldexp on its fast loop
+    j = ki & 31
+    q = (ki >> 5) + np.int32(scale_exp)  # floor(k / 32)
+    th = t_hi[j]
+    hi, lo = fast_two_sum(th, th * e + t_lo[j] * (1.0 + e))
+    return np.ldexp(hi, q), np.ldexp(lo, q)
+
+
+# --- the standard normal distribution's tail ------------------------------------------
+
+_TAIL_NODES = 8.0  # Taylor tables cover 0 <= a < 8; a continued fraction takes over beyond
+_NODE_STEP = 8  # nodes at a = j/8, so |h| <= 1/16
+_TAYLOR_TERMS = 12  # c0..c12: truncation error < 2^-64 relative for |h| <= 1/16 (checked with mpmath)
+_CF_TERMS = 26  # Laplace's continued fraction, enough for a >= 8
+
+
+@functools.lru_cache(maxsize=None)
+def _mills_tables() -> tuple[tuple[float, float], np.ndarray]:
+    """1/sqrt(2 pi) as a double-double, and Taylor coefficients of the Mills ratio
+    R(a) = Q(a)/phi(a) at a_j = j/8, j = 0..64: row j holds c0 (hi, lo), c1 (hi, lo), c2..c12.
+
+    R(a_j) = sqrt(pi/2) exp(a_j^2/2) - sum_n a_j^(2n+1)/(2n+1)!!, and the derivatives follow
+    from R' = aR - 1, R^(n+1) = a R^(n) + n R^(n-1); all in 100-digit decimal arithmetic.
+    """
+    with localcontext() as ctx:
+        ctx.prec = 100
+        inv_sqrt_2pi = _dd_const(1 / (2 * _PI).sqrt())
+        sqrt_half_pi = (_PI / 2).sqrt()
+        eps = Decimal(10) ** -70
+        rows = []
+        for j in range(int(_TAIL_NODES) * _NODE_STEP + 1):
+            a = Decimal(j) / _NODE_STEP
+            series, term, n = Decimal(0), a, 0
+            while term > eps or n < 4:
+                series += term
+                n += 1
+                term = term * a * a / (2 * n + 1)
+            r = sqrt_half_pi * (a * a / 2).exp() - series
+            d = [r, a * r - 1]
+            for n in range(1, _TAYLOR_TERMS):
+                d.append(a * d[n] + n * d[n - 1])
+            c = [d[n] / math.factorial(n) for n in range(_TAYLOR_TERMS + 1)]
+            rows.append([*_dd_const(c[0]), *_dd_const(c[1]), *(float(v) for v in c[2:])])
+    # transposed: one contiguous row per coefficient, gathered with np.take
+    return inv_sqrt_2pi, np.ascontiguousarray(np.array(rows).T)
+
+
+def normal_tail_dd(a: np.ndarray, scale_exp: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Q(a) = 1 - Phi(a) = Phi(-a) * 2^scale_exp for 0 <= a <= 40, as a double-double.
+
+    Q(a) = phi(a) R(a): phi(a) = exp(-a^2/2)/sqrt(2 pi) with a^2 exact (two_prod) and a
+    double-double exp; the Mills ratio R from a Taylor table below a = 8 and from Laplace's
+    continued fraction R = 1/(a + 1/(a + 2/(a + 3/(a + ...)))) above. Relative error ~2^-57.
+    ``scale_exp`` keeps tiny results (Q(37) ~ 1e-300) away from the subnormal range.
+    """
+    (ih, il), table = _mills_tables()
+    p, pl = two_prod(a, a)
+    eh, el = exp_dd(-0.5 * p, -0.5 * pl)
+    if scale_exp:
+        eh, el = np.ldexp(eh, scale_exp), np.ldexp(el, scale_exp)
+    ph, pl = dd_mul(eh, el, ih, il)
+
+    rh = np.empty_like(a)
+    rl = np.empty_like(a)
+    near = a < _TAIL_NODES
+    if near.all():
+        rh[...], rl[...] = _mills_taylor(a, table)
+    else:
+        far = ~near
+        if near.any():
+            rh[near], rl[near] = _mills_taylor(a[near], table)
+        rh[far], rl[far] = _mills_cf(a[far])
+    return dd_mul(ph, pl, rh, rl)
+
+
+def _mills_taylor(a: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    j = np.rint(a * _NODE_STEP).astype(np.intp)
+    h = a - j * (1.0 / _NODE_STEP)  # exact
+    t = np.take(table[-1], j)
+    for row in range(table.shape[0] - 2, 3, -1):  # c_n for n = 11 .. 2
+        t = t * h + np.take(table[row], j)
+    s1, e1 = two_prod(np.take(table[2], j), h)  # c1*h, exactly
+    rest = e1 + np.take(table[3], j) * h + (h * h) * t
+    r, rr = two_sum(np.take(table[0], j), s1)
+    return fast_two_sum(r, rr + (np.take(table[1], j) + rest))
+
+
+def _mills_cf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    t = np.zeros_like(a)
+    for n in range(_CF_TERMS, 0, -1):
+        t = n / (a + t)
+    # only the outermost step matters at full precision: t/(a+t) < 1/65 damps t's own error
+    sh, sl = two_sum(a, t)
+    return dd_div(1.0, 0.0, sh, sl)
+
+
+def normal_cdf_dd(x: np.ndarray, scale_exp: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(x) (the standard normal CDF) for finite |x| <= 40 as a double-double.
+
+    For x < 0 the result is scaled by 2^scale_exp (see ``normal_tail_dd``); for x >= 0 it is
+    1 - Q(x) and never scaled.
+    """
+    a = np.abs(x)
+    qh, ql = normal_tail_dd(a, scale_exp)
+    if scale_exp:
+        # unscaled Q for the x >= 0 side (Q(a) <= 1/2 there, far from underflow)
+        uh, ul = np.ldexp(qh, -scale_exp), np.ldexp(ql, -scale_exp)
+    else:
+        uh, ul = qh, ql
+    sh, sl = two_sum(1.0, -uh)
+    sh, sl = fast_two_sum(sh, sl - ul)
+    neg = x < 0
+    return np.where(neg, qh, sh), np.where(neg, ql, sl)
+
+
+# --- tanh's Taylor series -------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def tanh_series(terms: int = 24) -> tuple[tuple[float, float], tuple[float, float], np.ndarray]:
+    """Coefficients of x - tanh(x) = x^3 (1/3 - 2x^2/15 + 17x^4/315 - ...), exactly as fractions.
+
+    With tanh(x) = sum a_k x^(2k+1), tanh' = 1 - tanh^2 gives (2k+1) a_k = [k = 0] - sum_{i+j=k-1}
+    a_i a_j. Returns 1/3 and -2/15 as double-doubles and the rest, 17/315, ..., as floats.
+    """
+    from fractions import Fraction
+
+    a = [Fraction(1)]
+    for k in range(1, terms + 2):
+        a.append(-sum((a[i] * a[k - 1 - i] for i in range(k)), Fraction(0)) / (2 * k + 1))
+    # x - tanh x = -sum_{k>=1} a_k x^(2k+1) = x^3 * sum_{k>=1} (-a_k) x^(2k-2)
+    coeffs = [-a[k] for k in range(1, terms + 2)]
+
+    def dd(f: Fraction) -> tuple[float, float]:
+        hi = float(f)
+        return hi, float(f - Fraction(hi))
+
+    return dd(coeffs[0]), dd(coeffs[1]), np.array([float(c) for c in coeffs[2:]])
