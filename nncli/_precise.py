@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import functools
 import math
-from decimal import Decimal, localcontext
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 import numpy as np
+
+if TYPE_CHECKING:  # decimal is imported only where the constant tables are built (start-up time)
+    from decimal import Decimal
 
 CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB of float64, in L2
 DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
@@ -213,18 +215,36 @@ def dd_row_sum(h: np.ndarray, l: np.ndarray | None = None) -> tuple[np.ndarray, 
 
 # --- constants with more than 53 bits -------------------------------------------------
 
-_PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
+_PI_DIGITS = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899"
 
 
 def _dd_const(value: Decimal) -> tuple[float, float]:
+    from decimal import Decimal
+
     hi = float(value)
     return hi, float(value - Decimal(hi))
 
 
+# The tables below are what compute_exp_tables() gives (50-digit decimal arithmetic), written
+# out so that no process pays for computing them; tests/test_precise.py checks they match.
+_LN2_32_HI = 0.021660849392446835
+_LN2_32_LO = 5.145609244655338e-14
+_INV_LN2_32 = 46.16624130844683
+_EXP2_J32_HI = (1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577, 1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721, 1.215247359980469, 1.241857812073484, 1.2690509571917332, 1.2968395546510096, 1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951, 1.4451808069770467, 1.4768261459394993, 1.5091644275934228, 1.5422108254079407, 1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429, 1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424, 1.8741676341103, 1.9152065613971474, 1.9571441241754002)
+_EXP2_J32_LO = (0.0, 5.109225028973444e-17, 8.551889705537965e-17, -7.899853966841582e-17, -3.046782079812471e-17, 1.0410278456845571e-16, 8.912812676025408e-17, 3.8292048369240935e-17, 3.982015231465646e-17, -7.712630692681488e-17, 4.658027591836937e-17, 2.667932131342186e-18, 2.5382502794888315e-17, -2.8587312100388614e-17, 7.70094837980299e-17, -6.770511658794786e-17, -9.667293313452913e-17, -3.0237581349939873e-17, -3.483994556892796e-17, -1.016455327754295e-16, 7.949834809697621e-17, -1.0136916471278304e-17, 2.4707192569797888e-17, -1.0125679913674773e-16, 8.199010020581497e-17, -1.851380418263111e-17, 2.960140695448873e-17, 1.8227458427912087e-17, 3.283107224245627e-17, -6.122763413004143e-17, -1.0619946056195963e-16, 8.960767791036668e-17)
+
+
 @functools.lru_cache(maxsize=None)
 def _exp_tables() -> tuple[float, float, float, np.ndarray, np.ndarray]:
+    """ln2/32 split for Cody-Waite reduction and 2^(j/32), j = 0..31, as double-doubles."""
+    return _LN2_32_HI, _LN2_32_LO, _INV_LN2_32, np.array(_EXP2_J32_HI), np.array(_EXP2_J32_LO)
+
+
+def compute_exp_tables() -> tuple[float, float, float, np.ndarray, np.ndarray]:
     """ln2/32 split for Cody-Waite reduction (hi has 36 bits, so k*hi is exact for |k| < 2^17)
-    and 2^(j/32), j = 0..31, as double-doubles."""
+    and 2^(j/32), j = 0..31, as double-doubles, computed in 50-digit decimal arithmetic."""
+    from decimal import Decimal, localcontext
+
     with localcontext() as ctx:
         ctx.prec = 50
         step = Decimal(2).ln() / 32
@@ -279,6 +299,9 @@ def _mills_tables() -> tuple[tuple[float, float], np.ndarray]:
     R(a_j) = sqrt(pi/2) exp(a_j^2/2) - sum_n a_j^(2n+1)/(2n+1)!!, and the derivatives follow
     from R' = aR - 1, R^(n+1) = a R^(n) + n R^(n-1); all in 100-digit decimal arithmetic.
     """
+    from decimal import Decimal, localcontext
+
+    _PI = Decimal(_PI_DIGITS)
     with localcontext() as ctx:
         ctx.prec = 100
         inv_sqrt_2pi = _dd_const(1 / (2 * _PI).sqrt())

@@ -1153,7 +1153,7 @@ def _gelu_tanh_consts() -> tuple[tuple[float, float], tuple[float, float]]:
     with localcontext() as ctx:
         ctx.prec = 50
         k = Decimal("0.044715")
-        c = 2 * (2 / _p._PI).sqrt()  # 2*sqrt(2/pi): h = a*sigmoid(2u)
+        c = 2 * (2 / Decimal(_p._PI_DIGITS)).sqrt()  # 2*sqrt(2/pi): h = a*sigmoid(2u)
         return _p._dd_const(k), _p._dd_const(c)
 
 

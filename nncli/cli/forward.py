@@ -84,11 +84,12 @@ def forward(
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -x "0.2 0.8" --format json | jq .output
     """
     from nncli.network import load_network
-    from nncli.rows import parse_row
 
     network = load_network(config, dtype.value if dtype else None)
     row_labels: list[str] | None
     if inputs:
+        from nncli.rows import parse_row
+
         rows = []
         for n, text in enumerate(inputs, start=1):
             row = parse_row(text, f"--input #{n}")
