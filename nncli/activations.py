@@ -712,10 +712,15 @@ def tanh(a: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def tanh_grad(a: np.ndarray) -> np.ndarray:
-    """h'(a) = 1 - tanh(a)^2."""
+    """h'(a) = 1 - tanh(a)^2 = 1/cosh(a)^2, computed as 4e / (1 + e)^2 with e = exp(-2|a|).
+
+    1 - tanh(a)^2 cancels to 0 once tanh(a) rounds to ±1 (|a| > 19 in float64), though the
+    true value (1.3e-16 at 19, 7.2e-35 at 40) is far from 0; this form has no cancellation.
+    """
     a = _as_float(a)
-    t = np.tanh(a)
-    return _const(1.0, a) - t * t
+    e = np.exp(_const(-2.0, a) * np.abs(a))
+    one = _const(1.0, a)
+    return _const(4.0, a) * e / ((one + e) * (one + e))
 
 
 _register(

@@ -356,7 +356,7 @@ class _ArrayReader:
 
     def _check(self, raw: np.ndarray, what: str, ndim: int, mark: Mark, source: str | None) -> np.ndarray:
         origin = f" (from {source})" if source else ""
-        if raw.dtype.kind not in "biuf":
+        if raw.dtype.kind not in "iuf":
             raise ConfigError(f"{what}{origin}: array of {raw.dtype} is not numeric", mark)
         if raw.ndim != ndim:
             shape = "(inputs, units)" if ndim == 2 else "(units,)"
@@ -365,7 +365,17 @@ class _ArrayReader:
             )
         if 0 in raw.shape:
             raise ConfigError(f"{what}{origin}: array is empty (shape {raw.shape})", mark)
-        arr = np.ascontiguousarray(raw, dtype=self.dtype)
+        with np.errstate(over="ignore"):  # a float64 value beyond float32's range: reported below
+            arr = np.ascontiguousarray(raw, dtype=self.dtype)
+        overflowed = ~np.isfinite(arr) & np.isfinite(raw)
+        if overflowed.any():
+            bad = np.argwhere(overflowed)[0]
+            where = ", ".join(str(int(i)) for i in bad)
+            raise ConfigError(
+                f"{what}{origin}: value at [{where}] is {float(raw[tuple(bad)]):g}, too large for {self.dtype} "
+                f"(largest {float(np.finfo(self.dtype).max):.4g})",
+                mark,
+            )
         if not self.allow_nonfinite and not np.isfinite(arr).all():
             bad = np.argwhere(~np.isfinite(arr))[0]
             where = ", ".join(str(int(i)) for i in bad)
@@ -479,6 +489,14 @@ def _check_file(path: Path, node: YNode) -> None:
         raise ConfigError(f"{node.value}: cannot read ({err.strerror})", node.mark) from None
     if size == 0:
         raise ConfigError(f"{node.value}: empty file", node.mark)
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
+        raise ConfigError(
+            f"{node.value}: not a NumPy .npy or .npz file (those start with \\x93NUMPY or PK; "
+            f"this starts with {magic!r})",
+            node.mark,
+        )
 
 
 def _reason(err: BaseException) -> str:
@@ -548,6 +566,9 @@ def _classes(node: YNode, output_size: int) -> tuple[str, ...]:
     if not node.is_sequence:
         raise ConfigError("classes must be a list of names, one per output unit", node.mark)
     names = tuple(_string(item, "class name") for item in node.value)
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            raise ConfigError(f"class name '{name}' is used twice", node.value[k].mark)
     if len(names) != output_size:
         raise ConfigError(
             f"classes has {len(names)} names but the last layer outputs {output_size} values", node.mark

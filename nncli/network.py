@@ -33,13 +33,15 @@ class ForwardTrace:
     """A whole forward pass: the input X, every layer's A and Z, the output Y (= last Z).
 
     ``probabilities`` is the row-wise softmax of the last layer's A (equal to the output
-    when the output activation is softmax), or None for a 1-unit output; ``predicted`` is
-    its argmax per row.
+    when the output activation is softmax; the softmax of the output for glu and maxout,
+    whose A is wider than their output), or None for a 1-unit output; ``probabilities_from``
+    says which: "Y" (the output is softmax), "A" or "Z". ``predicted`` is its argmax per row.
     """
 
     X: np.ndarray
     layers: tuple[LayerTrace, ...]
     probabilities: np.ndarray | None
+    probabilities_from: str | None = None
 
     @property
     def output(self) -> np.ndarray:
@@ -48,10 +50,19 @@ class ForwardTrace:
 
     @property
     def predicted(self) -> np.ndarray | None:
-        """The index of the largest probability in each row, shape (batch,), or None."""
+        """The index of the largest probability in each row, shape (batch,), or None for a
+        1-unit output; -1 for a row whose probabilities hold NaN (no class is predicted)."""
         if self.probabilities is None:
             return None
-        return np.argmax(self.probabilities, axis=1)
+        return predicted_classes(self.probabilities)
+
+
+def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
+    """argmax per row of (batch, classes); -1 where a row holds NaN."""
+    classes = np.argmax(probabilities, axis=1)
+    if np.isnan(probabilities).any():
+        classes[np.isnan(probabilities).any(axis=1)] = -1
+    return classes
 
 
 class Network:
@@ -97,7 +108,16 @@ class Network:
             raise InputError(
                 f"input rows have {arr.shape[1]} values but network '{self.name}' takes {self.input_size}"
             )
-        out = arr.astype(self.dtype, copy=True)
+        with np.errstate(over="ignore"):
+            out = arr.astype(self.dtype, copy=True)
+        if arr.dtype.kind == "f" and arr.dtype.itemsize > self.dtype.itemsize:
+            overflowed = np.isinf(out) & np.isfinite(arr)
+            if overflowed.any():
+                row, col = (int(i) for i in np.argwhere(overflowed)[0])
+                raise InputError(
+                    f"input row {row}, value {col}: {float(arr[row, col]):g} does not fit in {self.dtype} "
+                    f"(largest {float(np.finfo(self.dtype).max):.4g})"
+                )
         divide_by = self.spec.preprocess.divide_by
         if preprocess and divide_by is not None:
             out /= self.dtype.type(divide_by)
@@ -112,16 +132,25 @@ class Network:
         traces = []
         Z = X
         for index, layer in enumerate(self.layers, start=1):
-            A = Z @ layer.W + layer.b  # (batch, width)
+            with np.errstate(over="ignore", invalid="ignore"):  # inf and nan follow IEEE rules
+                A = Z @ layer.W + layer.b  # (batch, width)
             Z = layer.activation(A)  # (batch, units)
             traces.append(LayerTrace(index, layer.name, layer.activation.label, A, Z))
-        return ForwardTrace(X=X, layers=tuple(traces), probabilities=self._probabilities(traces[-1]))
+        source = self.probabilities_source()
+        probabilities = None
+        if source == "Y":
+            probabilities = traces[-1].Z
+        elif source is not None:
+            probabilities = softmax(traces[-1].A if source == "A" else traces[-1].Z)
+        return ForwardTrace(X=X, layers=tuple(traces), probabilities=probabilities, probabilities_from=source)
 
     def predict(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
         """Only the output Y (batch, output units), without keeping intermediate layers."""
         Z = self.prepare(X, preprocess)
         for layer in self.layers:
-            Z = layer.activation(Z @ layer.W + layer.b)
+            with np.errstate(over="ignore", invalid="ignore"):
+                A = Z @ layer.W + layer.b
+            Z = layer.activation(A)
         return Z
 
     def iter_forward(self, batches: Iterator[np.ndarray], preprocess: bool = True) -> Iterator[ForwardTrace]:
@@ -129,13 +158,16 @@ class Network:
         for batch in batches:
             yield self.forward(batch, preprocess)
 
-    def _probabilities(self, last: LayerTrace) -> np.ndarray | None:
-        if last.Z.shape[1] < 2:
+    def probabilities_source(self) -> str | None:
+        """Where the probabilities come from: "Y" when the output activation is softmax (the
+        output is the probabilities), "A" (softmax of the last A), "Z" (softmax of the output,
+        for glu/maxout whose A is wider than the output), or None for a 1-unit output."""
+        last = self.layers[-1]
+        if last.units < 2:
             return None
-        if self.layers[-1].activation.name == "softmax":
-            return last.Z
-        source = last.A if last.A.shape[1] == last.Z.shape[1] else last.Z
-        return softmax(source)
+        if last.activation.name == "softmax":
+            return "Y"
+        return "A" if last.width == last.units else "Z"
 
 
 def load_network(path: str | Path, dtype: str | None = None) -> Network:

@@ -18,22 +18,32 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
     If the body raises, the temporary file is removed and ``path`` is left untouched, so a
     failed run never leaves a half-written output file.
     """
-    target = Path(path)
+    shown = os.fspath(path)
+    if not shown:
+        raise NncliError("the output file name is empty")
+    target = Path(os.path.realpath(path))  # through a symlink: replace what it points to
     if target.is_dir():
-        raise NncliError(f"{target}: is a directory, not an output file")
-    directory = target.parent if str(target.parent) else Path(".")
+        raise NncliError(f"{shown}: is a directory, not an output file")
+    directory = target.parent
     if not directory.is_dir():
-        raise NncliError(f"{target}: directory {directory} does not exist")
+        raise NncliError(f"{shown}: directory {Path(shown).parent} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     except OSError as err:
-        raise NncliError(f"{target}: cannot write: {err.strerror}") from None
+        raise NncliError(f"{shown}: cannot write: {err.strerror}") from None
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding, newline=None if "b" in mode else "") as handle:
             yield handle
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -168,18 +168,43 @@ def _convert(node: yaml.Node, path: str, depth: int) -> YNode:
     raise ConfigError("unsupported YAML node", mark)  # pragma: no cover
 
 
+_STR = "tag:yaml.org,2002:str"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_MAX = 1.7976931348623157e308
+
+
 def _scalar(node: yaml.ScalarNode, mark: Mark) -> Any:
     text = node.value
-    if node.style:  # quoted or block scalar: always a string (plain is None, or "" from libyaml)
-        return text
-    implicit = yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, text, (True, False))
-    if node.tag == "tag:yaml.org,2002:str" and implicit != node.tag:  # written `!!str 10`
-        return text
-    value = plain_scalar(text)
-    if node.tag == "tag:yaml.org,2002:float" and implicit != node.tag:  # written `!!float 1`
+    if node.style:  # quoted or block scalar: a string unless explicitly tagged (!!float "2")
+        if node.tag in (_STR, "!"):
+            return text
+    else:
+        implicit = yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, text, (True, False))
+        if node.tag == implicit:  # no explicit tag: nncli's own rules
+            return _checked(plain_scalar(text), text, mark)
+        if node.tag in (_STR, "!"):  # `!!str 10`
+            return text
+    # An explicit standard tag.
+    value = _checked(plain_scalar(text.strip()), text, mark)
+    if node.tag == _FLOAT_TAG:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"'{text}' is not a number", mark)
         return float(value)
+    if node.tag == _INT_TAG:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"'{text}' is not a whole number", mark)
+        return value
+    if node.tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
+        return value
+    short = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise ConfigError(f"YAML tag '{short}' is not supported here", mark)
+
+
+def _checked(value: Any, text: str, mark: Mark) -> Any:
+    """Whole numbers beyond the float range would overflow every later computation: refuse them."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _FLOAT_MAX:
+        raise ConfigError(f"{text[:20]}{'…' if len(text) > 20 else ''} is too large for a number (over 1.8e308)", mark)
     return value
 
 

@@ -29,7 +29,7 @@ def widest(text: str) -> int:
 def test_help_has_examples(cli):
     res = cli("activations", "--help")
     assert res.exit_code == 0
-    assert "Example: nncli activations sigmoid --at" in res.stdout
+    assert "nncli activations sigmoid tanh --at" in res.stdout and "Examples:" in res.stdout
     assert "--derivative" in res.stdout and "--save" in res.stdout
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -108,7 +109,7 @@ def test_output_file_is_whole_or_absent(cli, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["-x", "1.0"], "Error: --input #1 has 1 values but network 'three_layer' takes 2\n"),
+        (["-x", "1.0"], "Error: --input #1 has 1 value but network 'three_layer' takes 2\n"),
         (["-x", "1,2", "-x", "1 two"], "Error: --input #2:3: 'two' is not a number (numbers are separated by "
                                        "commas or spaces; inf, -inf and nan are allowed)\n"),
         (["-x", "1,,2"], "Error: --input #1:3: empty value before this comma (numbers are separated by commas "
@@ -126,7 +127,7 @@ def test_no_input_anywhere(cli, write):
     path = write("n.yaml", "layers:\n  - activation: relu\n    weights: [[1, 2]]\n    bias: [0, 0]\n")
     result = cli("forward", path)
     assert result.exit_code == 1
-    assert result.stderr == f'Error: no input: give -x with 1 numbers (e.g. -x "0.5") or add \'inputs:\' to {path}\n'
+    assert result.stderr == f'Error: no input: give -x with 1 number (e.g. -x "0.5") or add \'inputs:\' to {path}\n'
 
 
 def test_usage_errors_exit_2(cli):
@@ -163,7 +164,19 @@ def test_big_matrices_are_summarised(cli, write):
     assert "A1 = X·W1 + B1  (12×20, showing 10 of 12 rows and 8 of 20 columns)" in out
     assert "…" in out
     out = cli("forward", path, *args, "--max-rows", "20", "--max-cols", "30").stdout
-    assert "showing" not in out.split("Probabilities")[0]
+    # All 12 rows now; the columns are limited by the 100-column terminal, not by --max-cols.
+    assert "A1 = X·W1 + B1  (12×20, showing 10 of 20 columns)" in out
+
+
+def test_tables_fit_the_terminal_without_cutting_numbers(nncli_process, write):
+    W = "[" + ", ".join(["[" + ", ".join(f"{(i * j) % 7 - 3.5:g}" for j in range(10)) + "]" for i in range(4)]) + "]"
+    path = write("ten.yaml", f"layers:\n  - activation: softmax\n    weights: {W}\n    bias: [{', '.join(['0'] * 10)}]\n"
+                 "inputs:\n  first: [1, 2, 3, 4]\n  second: [-1, 0.5, 2, 0]\n")
+    for columns in (60, 80, 120):
+        out = nncli_process("forward", path, columns=columns).stdout
+        assert max(len(line) for line in out.splitlines()) <= columns
+        assert not re.search(r"[0-9]…", out)  # a number is never cut short
+        assert "first " in out and "second " in out  # row labels survive
 
 
 def test_precision_and_no_layers(cli):

@@ -55,11 +55,11 @@ def activations_command(
 
     Row-wise functions (softmax, ...) treat the --at values as one row, glu and maxout group them; plots draw row-wise functions along the row (a, 0) and grouping ones on (a, a).
 
-    Example: nncli activations sigmoid --at "-2,0,2"
-
-    Example: nncli activations leaky_relu elu --at "-2,-1,0,1" --param alpha=0.5 -d
-
-    Example: nncli activations --plot sigmoid tanh --derivative --range -6 6
+    Examples:
+      nncli activations
+      nncli activations sigmoid tanh --at "-2,0,2" --derivative
+      nncli activations elu --at "-2,-1,0,1" --param alpha=0.5
+      nncli activations --plot sigmoid tanh --derivative --range -6 6
     """  # noqa: E501 - one line per paragraph: the help reflows them to the terminal's width
     from nncli import activations as A
 

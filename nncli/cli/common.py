@@ -44,10 +44,46 @@ class Dtype(str, Enum):
 
 
 def stdout_console(width: int | None = None) -> Any:
-    """A Rich console on stdout: colour only on a terminal and without NO_COLOR."""
+    """A Rich console on stdout: colour only on a terminal and without NO_COLOR.
+
+    When stdout is not a terminal, the padding Rich puts at the end of table lines is
+    stripped, so piped output has no trailing spaces (and diffs cleanly).
+    """
     from rich.console import Console
 
-    return Console(width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+    file = None if sys.stdout.isatty() else _TrimmedLines(sys.stdout)
+    return Console(file=file, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+
+
+class _TrimmedLines:
+    """A text stream that forwards whole lines to ``stream`` with trailing spaces removed."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._pending.rstrip(" "))
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8")
 
 
 def stderr_console() -> Any:

@@ -49,15 +49,17 @@ def forward(
         ),
     ] = None,
     output_format: Annotated[
-        ForwardFormat, typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy.")
-    ] = ForwardFormat.table,
+        Optional[ForwardFormat],
+        typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy. "
+                     "Default: from the -o file's extension, else table.", show_default=False),
+    ] = None,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout.",
+        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout.",
                      dir_okay=False, show_default=False),
     ] = None,
     precision: Annotated[
-        int, typer.Option("--precision", "-p", min=0, max=17, help="Digits after the decimal point in tables.")
+        int, typer.Option("--precision", min=0, max=17, help="Digits after the decimal point in tables.")
     ] = 4,
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=2, help="Rows shown per matrix before summarising with …")
@@ -78,13 +80,17 @@ def forward(
     Prints each layer's A and Z in the book's notation, then the output Y and the probabilities (softmax of the last A) with the predicted class.
 
     Examples:
-
       nncli forward configs/three_layer.yaml
-
-      nncli forward configs/three_layer.yaml -x "1.0,0.5" -x "0.2 0.8" --format json | jq .output
+      nncli forward configs/three_layer.yaml --explain --no-layers
+      nncli forward configs/xor.yaml -x "1,0" -x "1 1" --format csv
+      nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
     """
     from nncli.network import load_network
 
+    if output is not None and str(output) == "-":
+        output = None
+    if output_format is None:
+        output_format = _format_from_extension(output)
     network = load_network(config, dtype.value if dtype else None)
     row_labels: list[str] | None
     if inputs:
@@ -95,7 +101,7 @@ def forward(
             row = parse_row(text, f"--input #{n}")
             if len(row) != network.input_size:
                 raise InputError(
-                    f"--input #{n} has {len(row)} values but network '{network.name}' takes {network.input_size}"
+                    f"--input #{n} has {_values(len(row))} but network '{network.name}' takes {network.input_size}"
                 )
             rows.append(row)
         X = rows
@@ -109,7 +115,7 @@ def forward(
             row_labels.extend([name] if r.shape[0] == 1 else [f"{name}[{i}]" for i in range(r.shape[0])])
     else:
         raise InputError(
-            f"no input: give -x with {network.input_size} numbers (e.g. -x \"{', '.join(['0.5'] * network.input_size)}\")"
+            f"no input: give -x with {_values(network.input_size).replace('value', 'number')} (e.g. -x \"{', '.join(['0.5'] * network.input_size)}\")"
             f" or add 'inputs:' to {config}"
         )
     if explain and output_format is not ForwardFormat.table:
@@ -167,9 +173,9 @@ def validate(
 
     Exit code 0 when the config is valid, 1 (with the file, line and column) when not.
 
-    Example:
-
+    Examples:
       nncli validate configs/three_layer.yaml
+      nncli validate configs/iris_softmax.yaml --format json
     """
     from nncli.config import load_spec
 
@@ -208,3 +214,16 @@ def _write_file(path: Path, data: bytes) -> None:
 
     with atomic_output(path) as handle:
         handle.write(data)
+
+
+def _format_from_extension(output: Path | None) -> ForwardFormat:
+    """--format when not given: .json/.jsonl/.csv/.npy from the output file's name, else table."""
+    if output is not None:
+        suffix = output.suffix.lower().lstrip(".")
+        if suffix in ("json", "jsonl", "csv", "npy"):
+            return ForwardFormat(suffix)
+    return ForwardFormat.table
+
+
+def _values(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"

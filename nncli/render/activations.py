@@ -90,7 +90,7 @@ def listing_table(rows: Sequence[dict[str, Any]], depth: int) -> Any:
         if r["aliases"]:
             name.append("\n" + "\n".join(r["aliases"]), style="dim")
         table.add_row(
-            name, _formula(r["formula"]), r["range"],
+            name, Text(_formula(r["formula"])), Text(r["range"]),  # Text: "a[n:]" is not Rich markup
             mark[r["zero_centred"]], mark[r["monotonic"]], mark[r["smooth"]],
             fmt_short(r["max_derivative"]), fmt_short(r["max_derivative_at_depth"]),
         )
@@ -116,13 +116,13 @@ def details(row: dict[str, Any], spec: Any) -> Any:
     if row["aliases"]:
         grid.add_row("aliases", ", ".join(row["aliases"]))
     grid.add_row("kind", row["kind"])
-    grid.add_row("formula", row["formula"])
+    grid.add_row("formula", Text(row["formula"]))
     grid.add_row("LaTeX", Text(spec.latex))
     for p in spec.params:
         value = row["parameters"][p.name]
         choices = f" (one of: {', '.join(p.choices)})" if p.choices else ""
-        grid.add_row(f"param {p.name}", f"{_value(value)}  {p.doc}{choices}")
-    grid.add_row("range", row["range"])
+        grid.add_row(f"param {p.name}", Text(f"{_value(value)}  {p.doc}{choices}"))
+    grid.add_row("range", Text(row["range"]))
     grid.add_row("properties", ", ".join(
         [("odd (zero-centred)" if row["zero_centred"] else "not odd"),
          ("monotonic" if row["monotonic"] else "not monotonic"),
@@ -130,9 +130,9 @@ def details(row: dict[str, Any], spec: Any) -> Any:
     grid.add_row("max |h'|", f"{fmt_short(row['max_derivative'])} at a = {fmt_short(row['max_derivative_at'])}; "
                              f"^{row['depth']} = {fmt_short(row['max_derivative_at_depth'])}")
     if spec.special:
-        grid.add_row("inf, nan", spec.special)
+        grid.add_row("inf, nan", Text(spec.special))
     if spec.notes:
-        grid.add_row("notes", spec.notes)
+        grid.add_row("notes", Text(spec.notes))
     return grid
 
 

@@ -40,9 +40,12 @@ def explain(trace: ForwardTrace, layers: tuple[LayerSpec, ...], sample: int = 0,
         width = layer.width
         shown = range(min(width, max_units))
         for j in shown:
-            terms = [f"{short(float(x[i]), precision)}×{short(float(layer.W[i, j]), precision)}" for i in range(len(x))]
+            terms = [f"{_factor(float(x[i]), precision)}×{_factor(float(layer.W[i, j]), precision)}"
+                     for i in range(len(x))]
             sum_text = " + ".join(_shorten(terms, max_terms))
-            line = f"a{k}[{j}] = {sum_text} + {short(float(layer.b[j]), precision)} = {short(float(a[j]), precision)}"
+            bias = float(layer.b[j])
+            bias_text = f"- {short(-bias, precision)}" if bias < 0 else f"+ {short(bias, precision)}"
+            line = f"a{k}[{j}] = {sum_text} {bias_text} = {short(float(a[j]), precision)}"
             if act.spec.kind == "elementwise":
                 line += f" → z{k}[{j}] = {act.label}({short(float(a[j]), precision)}) = {short(float(z[j]), precision)}"
             lines.append(line)
@@ -56,6 +59,12 @@ def explain(trace: ForwardTrace, layers: tuple[LayerSpec, ...], sample: int = 0,
         x = np.asarray(z)
         source = f"z{k}"
     return result
+
+
+def _factor(x: float, precision: int) -> str:
+    """A factor of a product, in parentheses when negative: ``(-0.5)``."""
+    text = short(x, precision)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _shorten(terms: list[str], max_terms: int) -> list[str]:

@@ -29,8 +29,15 @@ def trace_document(trace: ForwardTrace, network: Network) -> dict[str, Any]:
         ],
         "output": trace.output,
         "probabilities": trace.probabilities,
-        "predicted": predicted.tolist() if predicted is not None else None,
+        "predicted": _predicted_list(predicted),
     }
+
+
+def _predicted_list(predicted: np.ndarray | None) -> list[int | None] | None:
+    """Predicted classes for JSON: null for a row without a prediction (NaN probabilities)."""
+    if predicted is None:
+        return None
+    return [int(p) if p >= 0 else None for p in predicted]
 
 
 def trace_json(trace: ForwardTrace, network: Network) -> str:
@@ -42,13 +49,13 @@ def jsonl_lines(trace: ForwardTrace, start: int = 0) -> Iterator[str]:
     """``--format jsonl``: one object per input row, ``index`` counting from ``start``."""
     output = clean(trace.output)
     probabilities = clean(trace.probabilities) if trace.probabilities is not None else None
-    predicted = trace.predicted
+    predicted = _predicted_list(trace.predicted)
     for i in range(trace.output.shape[0]):
         record = {
             "index": start + i,
             "output": output[i],
             "probabilities": probabilities[i] if probabilities is not None else None,
-            "predicted": int(predicted[i]) if predicted is not None else None,
+            "predicted": predicted[i] if predicted is not None else None,
         }
         yield dumps(record) + "\n"
 
@@ -67,7 +74,7 @@ def csv_rows(trace: ForwardTrace) -> Iterator[str]:
     values = trace.output.astype(np.float64).tolist()
     for i, row in enumerate(values):
         cells = [_csv_number(v) for v in row]
-        cells.append(str(int(predicted[i])) if predicted is not None else "")
+        cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] >= 0 else "")
         yield _csv_line(cells)
 
 

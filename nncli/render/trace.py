@@ -25,16 +25,43 @@ def matrix_table(
     col_labels: Sequence[str] | None = None,
     highlight: np.ndarray | None = None,
     extra_column: tuple[str, Sequence[str]] | None = None,
+    width: int | None = None,
 ) -> RenderableType:
     """A (rows, cols) matrix as a titled table, summarised like numpy when it is bigger than
-    ``max_rows`` x ``max_cols``; the caption gives the full shape when anything is hidden.
-    ``highlight`` is a per-row column index to show in bold (the argmax)."""
+    ``max_rows`` x ``max_cols`` (the heading then says what is shown of the full shape).
+
+    With ``width``, fewer columns are shown when they would not fit in that many characters,
+    so numbers are never cut. ``highlight`` is a per-row column index shown in bold (the argmax).
+    """
+    limit = max_cols
+    while True:
+        table, shape = _matrix(values, precision, max_rows, limit, row_labels, col_labels, highlight, extra_column)
+        if width is None or limit <= 2 or _measure(table) <= width:
+            break
+        limit -= 1
+    heading = Text.assemble((title, "bold"), ("  " + shape, "dim"), no_wrap=True)
+    return Group(heading, table)
+
+
+def _measure(table: Table) -> int:
+    from rich.console import Console
+
+    return Console(width=10_000).measure(table).maximum
+
+
+def _matrix(
+    values: np.ndarray,
+    precision: int,
+    max_rows: int,
+    max_cols: int,
+    row_labels: Sequence[str] | None,
+    col_labels: Sequence[str] | None,
+    highlight: np.ndarray | None,
+    extra_column: tuple[str, Sequence[str]] | None,
+) -> tuple[Table, str]:
     rows, cols = values.shape
     summary = summarise((rows, cols), max_rows, max_cols)
     shape = f"({rows}×{cols})"
-    table = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-    )
     if summary.truncated:
         shown = []
         if None in summary.rows:
@@ -42,18 +69,20 @@ def matrix_table(
         if None in summary.cols:
             shown.append(f"{_count(summary.cols)} of {cols} columns")
         shape = f"({rows}×{cols}, showing {' and '.join(shown)})"
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("", style="dim", no_wrap=True)
     for c in summary.cols:
         header = ELLIPSIS if c is None else (col_labels[c] if col_labels else str(c))
-        table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(Text(header), justify="right", no_wrap=True)  # Text: names are not markup
     if extra_column:
-        table.add_column(extra_column[0], justify="left", no_wrap=True)
-    scientific = use_scientific(values)
+        table.add_column(Text(extra_column[0]), justify="left", no_wrap=True)
+    shown_values = values[[r for r in summary.rows if r is not None]][:, [c for c in summary.cols if c is not None]]
+    scientific = use_scientific(shown_values)
     for r in summary.rows:
         if r is None:
             table.add_row(ELLIPSIS, *[ELLIPSIS] * len(summary.cols), *([ELLIPSIS] if extra_column else []))
             continue
-        label = row_labels[r] if row_labels else str(r)
+        label = Text(row_labels[r] if row_labels else str(r))
         cells: list[Any] = []
         for c in summary.cols:
             if c is None:
@@ -67,8 +96,7 @@ def matrix_table(
         if extra_column:
             cells.append(Text(extra_column[1][r], style="bold"))
         table.add_row(label, *cells)
-    heading = Text.assemble((title, "bold"), ("  " + shape, "dim"), no_wrap=True)
-    return Group(heading, table)
+    return table, shape
 
 
 def _count(indices: list[int | None]) -> int:
@@ -99,32 +127,34 @@ def render_trace(
     console.print(header)
     if network.spec.description:
         console.print(Text(network.spec.description, style="dim"))
+    width = console.width
     parts: list[RenderableType] = []
+
+    def table(values: np.ndarray, title: str, **kw: Any) -> RenderableType:
+        return matrix_table(values, title, precision, max_rows, max_cols, labels, width=width, **kw)
+
+    source = trace.probabilities_from
     if show_layers:
-        parts.append(matrix_table(trace.X, "X (input)", precision, max_rows, max_cols, labels))
+        parts.append(table(trace.X, "X (input)"))
         for lt in trace.layers:
             k = lt.index
-            source = "X" if k == 1 else f"Z{k - 1}"
-            a_table = matrix_table(lt.A, f"A{k} = {source}·W{k} + B{k}", precision, max_rows, max_cols, labels)
+            a_table = table(lt.A, f"A{k} = {'X' if k == 1 else f'Z{k - 1}'}·W{k} + B{k}")
             z_title = f"Z{k} = {lt.activation}(A{k})" + (" = Y" if k == last else "")
-            z_table = matrix_table(lt.Z, z_title, precision, max_rows, max_cols, labels, _class_labels(network, lt.Z))
+            z_table = table(lt.Z, z_title, col_labels=_class_labels(network, lt.Z))
             parts.append(Text(f"Layer {k}: {lt.name}", style="bold cyan"))
             parts.append(_side_by_side(console, a_table, z_table))
-    else:
-        parts.append(matrix_table(trace.output, "Y (output)", precision, max_rows, max_cols, labels,
-                                  _class_labels(network, trace.output)))
+    elif source != "Y":  # with a softmax output, Y is the probabilities table below
+        parts.append(table(trace.output, "Y (output)", col_labels=_class_labels(network, trace.output)))
     probabilities = trace.probabilities
     if probabilities is not None:
         predicted = trace.predicted
         assert predicted is not None
         names = list(network.classes) if network.classes else [str(j) for j in range(probabilities.shape[1])]
-        pred_names = [names[int(p)] for p in predicted]
+        pred_names = [names[int(p)] if p >= 0 else "none (nan)" for p in predicted]
         activation = network.layers[-1].activation
-        source = f"Y = {activation.label}(A{last})" if activation.name == "softmax" else f"softmax(A{last})"
-        parts.append(
-            matrix_table(probabilities, f"Probabilities = {source}", precision, max_rows, max_cols, labels,
-                         names, highlight=predicted, extra_column=("predicted", pred_names))
-        )
+        formula = {"Y": f"Y = {activation.label}(A{last})", "A": f"softmax(A{last})", "Z": "softmax(Y)"}[source or "A"]
+        parts.append(table(probabilities, f"Probabilities = {formula}", col_labels=names, highlight=predicted,
+                           extra_column=("predicted", pred_names)))
     for part in parts:
         console.print(part)
         if not isinstance(part, Text):
