@@ -123,12 +123,20 @@ def test_negative_row_option_value(cli):
     "token, message",
     [
         ("--temprature", "no such option: --temprature (did you mean '--temperature'?)"),
-        ("--formt=json", "no such option: --formt"),
+        ("--formt=json", "no such option: --formt (did you mean '--format'?)"),
         ("-x", "no such option: -x"),
     ],
 )
 def test_unknown_options_are_still_reported(cli, token, message):
-    assert_error(cli("softmax", token, "1", "2"), message)
+    # Usage errors: exit 2, as the parser gives for every other command.
+    result = cli("softmax", token, "1", "2")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"Error: {message}\n"
+
+
+def test_precision_out_of_range_is_a_usage_error(cli):
+    result = cli("softmax", "1", "2", "--precision", "-1")
+    assert result.exit_code == 2 and "--precision must be between 0 and 17" in result.stderr
 
 
 # --- JSON and CSV ---------------------------------------------------------------------------------
@@ -234,7 +242,6 @@ def test_stdin_cannot_be_mixed(cli):
         (["1", "2", "--temperature", "0"], ["--temperature must be a finite number > 0, not 0"]),
         (["1", "2", "--temperature", "-1"], ["--temperature must be a finite number > 0, not -1"]),
         (["1", "2", "--temperature", "nan"], ["--temperature must be a finite number > 0"]),
-        (["1", "2", "--precision", "-1"], ["--precision must be between 0 and 17"]),
         (["1e400", "1"], ["<args>:1: 1e400 is too large for float64"]),
         (["1e39", "1", "--dtype", "float32"], ["<args>:1: 1e+39 does not fit in float32"]),
     ],

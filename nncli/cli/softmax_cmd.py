@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from nncli.cli import app
-from nncli.cli.common import PRECISION_HELP, Dtype, handles_errors, stdout_console
+from nncli.cli.common import PRECISION_HELP, Dtype, fail, handles_errors, stdout_console
 from nncli.errors import InputError, did_you_mean
 
 MAX_PRECISION = 17
@@ -103,7 +103,7 @@ def softmax(
     tokens = list(values or [])
     _reject_unknown_options(tokens, _option_names(ctx))
     if precision is not None and not 0 <= precision <= MAX_PRECISION:
-        raise InputError(f"--precision must be between 0 and {MAX_PRECISION}, not {precision}")
+        fail(f"--precision must be between 0 and {MAX_PRECISION}, not {precision}", code=2)
 
     rows: list[Row]
     if "-" in tokens:
@@ -153,7 +153,8 @@ def _reject_unknown_options(tokens: list[str], options: list[str]) -> None:
     for token in tokens:
         if token.startswith("-") and len(token) > 1 and not _NUMERIC_START.match(token):
             name = token.split("=", 1)[0]
-            raise InputError(f"no such option: {name}{did_you_mean(name, options)}")
+            # A usage error, as the parser itself would report it: exit code 2.
+            fail(f"no such option: {name}{did_you_mean(name, options)}", code=2)
 
 
 def _option_names(ctx: typer.Context) -> list[str]:
