@@ -33,3 +33,7 @@ def __getattr__(name: str) -> Any:
 
         return NncliError
     raise AttributeError(f"module 'nncli' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
