@@ -1,0 +1,289 @@
+"""The fast inference path: many rows through the layers in fixed tiles, with reused buffers.
+
+``Network.forward`` keeps every A and Z of a batch so they can be shown; evaluating or
+streaming thousands of rows only needs the output, and there the time goes to elementwise
+work and memory traffic rather than to the matrix products. This module runs the rows
+``tile_rows`` at a time through buffers allocated once::
+
+    A_k = Z_(k-1)·W_k + b_k      np.matmul(Z, W, out=A); A += b        # (tile, width_k)
+    Z_k = h_k(A_k)               written in place into a (tile, units_k) buffer
+
+so every intermediate of a tile stays in the CPU cache, and nothing is allocated per tile.
+
+Same numbers as ``forward``: the in-place activations below use the very formulas (and the
+order of operations) of ``nncli.activations``; any other activation is called as is.
+
+Same numbers whatever the batch size: BLAS libraries pick different kernels (and so round
+differently in the last bit) for different numbers of rows, so the tiles are cut at fixed
+offsets of the whole input (rows 0..T-1, T..2T-1, ...) regardless of how the input arrives
+in batches. Chunked and unchunked runs therefore give bit-identical results; a row computed
+in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the last bit.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from nncli.config import LayerSpec
+from nncli.errors import InputError
+
+# Rows per tile. Large enough that BLAS runs at full speed (and takes its large-matrix
+# kernels), small enough that one tile's A and Z of a narrow network fit in a core's L2 cache.
+# It depends only on the network, never on the input, so that results never depend on how
+# the input is split into batches.
+MIN_TILE_ROWS = 512
+MAX_TILE_ROWS = 4096
+TILE_BUDGET_BYTES = 2 * 1024 * 1024
+
+# (layer index 1-based, A of the tile (rows, width), Z of the tile (rows, units)); the arrays
+# are views of reused buffers, valid only during the call.
+LayerObserver = Callable[[int, np.ndarray, np.ndarray], None]
+
+
+def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
+    """Rows per tile for a network: a multiple of 256 between MIN_TILE_ROWS and MAX_TILE_ROWS.
+
+    Chosen so that one tile's activations (sum of widths and units over the layers, in
+    ``dtype``) take about TILE_BUDGET_BYTES, but never fewer rows than MIN_TILE_ROWS; wide
+    layers get MIN_TILE_ROWS... unless a layer is so large (W over 1M entries) that
+    re-reading W for every tile would cost more than the cache saves: then MAX_TILE_ROWS.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    per_row = sum(layer.width + layer.units for layer in layers) * itemsize
+    rows = TILE_BUDGET_BYTES // max(per_row, 1)
+    if max(layer.W.size for layer in layers) >= 1 << 20:
+        rows = MAX_TILE_ROWS
+    rows = int(rows) // 256 * 256
+    return max(MIN_TILE_ROWS, min(MAX_TILE_ROWS, rows))
+
+
+def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
+    """X as a 2-D numeric array (a 1-D X is one sample); InputError on a wrong shape or width.
+
+    The same checks, with the same messages, as ``Network.prepare``.
+    """
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise InputError(f"input must be a (batch, {input_size}) matrix, got shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"input must be numeric, got {arr.dtype}")
+    if arr.shape[1] != input_size:
+        raise InputError(f"input rows have {arr.shape[1]} values but network '{network_name}' takes {input_size}")
+    return arr
+
+
+# --- in-place activations: the formulas of nncli.activations, written into a buffer ---------
+# Each kernel computes Z = h(A) into ``z`` without allocating (A is left as it is). Their
+# results are bit-identical to the functions in nncli.activations (tests/test_engine.py).
+# TODO(activations branch): move these next to their functions as an ``out=`` API.
+
+Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
+
+
+class _Scratch:
+    """Per-layer temporaries of a tile's shape, allocated once."""
+
+    def __init__(self, rows: int, width: int, dtype: np.dtype, need: bool) -> None:
+        self.tmp = np.empty((rows, width), dtype) if need else None
+        self.mask = np.empty((rows, width), bool) if need else None
+
+    def views(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self.tmp is not None and self.mask is not None
+        return self.tmp[:rows], self.mask[:rows]
+
+
+def _sigmoid_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = sigmoid(a) = where(a >= 0, 1 / (1 + e), e / (1 + e)), e = exp(-|a|) (never overflows).
+
+    The numerator, 1 where a >= 0 and e elsewhere, is max(e, [a >= 0]): e <= 1 where a >= 0,
+    and e >= 0 (or NaN, which max keeps) elsewhere. That is branch-free, unlike a masked copy
+    (whose speed depends on how the signs of a are mixed).
+    """
+    e, mask = scratch.views(a.shape[0])
+    one = a.dtype.type(1.0)
+    np.abs(a, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|a|), in [0, 1]
+    np.add(e, one, out=z)  # z = 1 + e, the denominator
+    np.greater_equal(a, 0, out=mask)
+    np.maximum(e, mask, out=e)  # the numerator
+    np.divide(e, z, out=z)
+
+
+def _tanh_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = tanh(a)."""
+    np.tanh(a, out=z)
+
+
+def _relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = max(0, a); NaN stays NaN and -0.0 becomes +0.0, as in activations.relu."""
+    np.maximum(a, a.dtype.type(0.0), out=z)
+
+
+def _leaky_relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch, negative_slope: float = 0.01) -> None:
+    """z = a where a > 0, negative_slope·a elsewhere."""
+    np.multiply(a, a.dtype.type(negative_slope), out=z)
+    np.copyto(z, a, where=a > 0)
+
+
+def _softmax_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z_k = exp(a_k - C) / sum_i exp(a_i - C) row by row, C = the row's maximum (0 if not finite).
+
+    Subtracting C keeps every exponent <= 0, so exp never overflows (see activations.softmax).
+    """
+    m = _row_max(a)  # (rows, 1)
+    m = np.where(np.isfinite(m), m, a.dtype.type(0.0))
+    np.subtract(a, m, out=z)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.exp(z, out=z)
+        total = np.sum(z, axis=-1, keepdims=True)  # (rows, 1)
+        np.divide(z, total, out=z)
+
+
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """np.max(a, axis=-1, keepdims=True); for a few columns, a column-by-column maximum, which
+    is several times faster than numpy's reduction over short rows (the maximum, NaN
+    included, does not depend on the order)."""
+    if a.shape[1] > 16:
+        return np.max(a, axis=-1, keepdims=True)
+    m = a[:, :1].copy()
+    for j in range(1, a.shape[1]):
+        np.maximum(m, a[:, j : j + 1], out=m)
+    return m
+
+
+_KERNELS: dict[str, Kernel] = {
+    "sigmoid": _sigmoid_into,
+    "tanh": _tanh_into,
+    "relu": _relu_into,
+    "softmax": _softmax_into,
+}
+
+
+def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool]:
+    """The in-place kernel for a layer's activation and whether it needs scratch buffers."""
+    act = layer.activation
+    if act.name in _KERNELS:
+        return _KERNELS[act.name], act.name == "sigmoid"
+    if act.name == "leaky_relu":
+        slope = float(act.params["negative_slope"])
+        return (lambda a, z, s: _leaky_relu_into(a, z, s, slope)), False
+
+    def fallback(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+        z[...] = act(a)  # any other activation: its own function, then copied into the buffer
+
+    return fallback, False
+
+
+class TiledForward:
+    """Runs rows through a network's layers ``tile_rows`` at a time, reusing its buffers.
+
+    One instance serves one pass over an input (``run``); it is not thread-safe.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[LayerSpec],
+        dtype: np.dtype,
+        input_size: int,
+        network_name: str,
+        divide_by: float | None,
+        tile_rows: int,
+    ) -> None:
+        self.layers = tuple(layers)
+        self.dtype = np.dtype(dtype)
+        self.input_size = input_size
+        self.network_name = network_name
+        self.divide_by = None if divide_by is None else self.dtype.type(divide_by)
+        self.tile_rows = tile_rows
+        T = tile_rows
+        self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
+        self._A: list[np.ndarray] = []
+        self._Z: list[np.ndarray] = []
+        self._kernels: list[Kernel | None] = []
+        self._scratch: list[_Scratch] = []
+        for layer in self.layers:
+            A = np.empty((T, layer.width), self.dtype)
+            self._A.append(A)
+            if layer.activation.name == "identity":
+                self._Z.append(A)  # Z = A: no copy
+                self._kernels.append(None)
+                self._scratch.append(_Scratch(0, 0, self.dtype, False))
+                continue
+            kernel, need_scratch = _kernel_for(layer)
+            self._Z.append(np.empty((T, layer.units), self.dtype))
+            self._kernels.append(kernel)
+            self._scratch.append(_Scratch(T, layer.width, self.dtype, need_scratch))
+
+    def run(
+        self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """For each tile, ``(start, Z_last, A_last)``: the tile's first row (0-based, counted
+        over all batches) and views of the last layer's Z (rows, units) and A (rows, width).
+
+        The views are overwritten by the next tile: copy what you keep. Tiles are cut at
+        rows 0, T, 2T, ... of the concatenated batches, whatever the batches' sizes.
+        """
+        T = self.tile_rows
+        start = 0  # first row of the next tile
+        fill = 0  # rows of a partial tile waiting in self._x
+        for batch in batches:
+            X = check_batch(batch, self.input_size, self.network_name)
+            n = X.shape[0]
+            i = 0
+            if fill:
+                take = min(T - fill, n)
+                self._load(X[:take], fill)
+                fill += take
+                i = take
+                if fill == T:
+                    yield (start, *self._tile(self._x, observer))
+                    start += T
+                    fill = 0
+            while n - i >= T:
+                yield (start, *self._tile(self._ready(X[i : i + T]), observer))
+                start += T
+                i += T
+            if i < n:
+                self._load(X[i:], 0)
+                fill = n - i
+        if fill:
+            yield (start, *self._tile(self._x[:fill], observer))
+
+    def _ready(self, X: np.ndarray) -> np.ndarray:
+        """A full tile of input: X itself when it needs no conversion, else a converted copy."""
+        if self.divide_by is None and X.dtype == self.dtype and X.flags.c_contiguous:
+            return X
+        self._load(X, 0)
+        return self._x
+
+    def _load(self, X: np.ndarray, at: int) -> None:
+        """Convert rows into self._x[at:]: ``X.astype(dtype) / divide_by``, as Network.prepare."""
+        dest = self._x[at : at + X.shape[0]]
+        if self.divide_by is not None and np.can_cast(X.dtype, self.dtype, "safe"):
+            # One pass: numpy converts X to dtype (exactly: the cast is safe) and divides.
+            np.divide(X, self.divide_by, out=dest)
+            return
+        np.copyto(dest, X, casting="unsafe")
+        if self.divide_by is not None:
+            np.divide(dest, self.divide_by, out=dest)
+
+    def _tile(self, X: np.ndarray, observer: LayerObserver | None) -> tuple[np.ndarray, np.ndarray]:
+        rows = X.shape[0]
+        Z = X
+        A = X
+        for index, layer in enumerate(self.layers):
+            A = self._A[index][:rows]
+            np.matmul(Z, layer.W, out=A)  # (rows, width)
+            A += layer.b
+            kernel = self._kernels[index]
+            Z = self._Z[index][:rows]
+            if kernel is not None:
+                kernel(A, Z, self._scratch[index])
+            if observer is not None:
+                observer(index + 1, A, Z)
+        return Z, A
