@@ -6,9 +6,10 @@ work and memory traffic rather than to the matrix products. This module runs the
 ``tile_rows`` at a time through buffers allocated once::
 
     A_k = Z_(k-1)·W_k + b_k      np.matmul(Z, W, out=A); A += b        # (tile, width_k)
-    Z_k = h_k(A_k)               written in place into a (tile, units_k) buffer
+    Z_k = h_k(A_k)               computed in place, over A's buffer when nobody needs A
 
-so every intermediate of a tile stays in the CPU cache, and nothing is allocated per tile.
+Nothing is allocated per tile, and the bias and activation passes run over blocks of rows
+small enough to stay in the CPU cache between passes.
 
 Same numbers as ``forward``: the in-place activations below use the very formulas (and the
 order of operations) of ``nncli.activations``; any other activation is called as is.
@@ -36,6 +37,9 @@ from nncli.errors import InputError
 MIN_TILE_ROWS = 512
 MAX_TILE_ROWS = 4096
 TILE_BUDGET_BYTES = 2 * 1024 * 1024
+# The bias add and the activation run over blocks of about this many bytes of A, so that the
+# block is still in the L2 cache for the second pass.
+EPILOGUE_BLOCK_BYTES = 512 * 1024
 
 # (layer index 1-based, A of the tile (rows, width), Z of the tile (rows, units)); the arrays
 # are views of reused buffers, valid only during the call.
@@ -96,20 +100,33 @@ class _Scratch:
         return self.tmp[:rows], self.mask[:rows]
 
 
+_SIGN_BIT = {4: (np.uint32, np.uint32(1 << 31)), 8: (np.uint64, np.uint64(1 << 63))}
+
+
+def _negative_abs_into(a: np.ndarray, out: np.ndarray) -> None:
+    """out = -|a|, by setting the sign bit: one integer pass instead of abs then negative,
+    with the very bits those give (NaN payloads included)."""
+    if a.dtype.itemsize in _SIGN_BIT and a.dtype.kind == "f":
+        uint, bit = _SIGN_BIT[a.dtype.itemsize]
+        np.bitwise_or(a.view(uint), bit, out=out.view(uint))
+    else:
+        np.abs(a, out=out)
+        np.negative(out, out=out)
+
+
 def _sigmoid_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
     """z = sigmoid(a) = where(a >= 0, 1 / (1 + e), e / (1 + e)), e = exp(-|a|) (never overflows).
 
     The numerator, 1 where a >= 0 and e elsewhere, is max(e, [a >= 0]): e <= 1 where a >= 0,
     and e >= 0 (or NaN, which max keeps) elsewhere. That is branch-free, unlike a masked copy
-    (whose speed depends on how the signs of a are mixed).
+    (whose speed depends on how the signs of a are mixed). ``z`` may be ``a`` itself.
     """
     e, mask = scratch.views(a.shape[0])
     one = a.dtype.type(1.0)
-    np.abs(a, out=e)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e = exp(-|a|), in [0, 1]
-    np.add(e, one, out=z)  # z = 1 + e, the denominator
     np.greater_equal(a, 0, out=mask)
+    _negative_abs_into(a, e)
+    np.exp(e, out=e)  # e = exp(-|a|), in [0, 1]
+    np.add(e, one, out=z)  # z = 1 + e, the denominator (a is not needed any more)
     np.maximum(e, mask, out=e)  # the numerator
     np.divide(e, z, out=z)
 
@@ -120,7 +137,7 @@ def _tanh_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
 
 
 def _relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-    """z = max(0, a); NaN stays NaN and -0.0 becomes +0.0, as in activations.relu."""
+    """z = max(0, a); NaN stays NaN and -0.0 becomes +0.0, as in activations.relu. ``z`` may be ``a``."""
     np.maximum(a, a.dtype.type(0.0), out=z)
 
 
@@ -134,6 +151,7 @@ def _softmax_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
     """z_k = exp(a_k - C) / sum_i exp(a_i - C) row by row, C = the row's maximum (0 if not finite).
 
     Subtracting C keeps every exponent <= 0, so exp never overflows (see activations.softmax).
+    ``z`` may be ``a`` itself.
     """
     m = _row_max(a)  # (rows, 1)
     m = np.where(np.isfinite(m), m, a.dtype.type(0.0))
@@ -164,19 +182,21 @@ _KERNELS: dict[str, Kernel] = {
 }
 
 
-def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool]:
-    """The in-place kernel for a layer's activation and whether it needs scratch buffers."""
+def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool, bool]:
+    """The kernel for a layer's activation, whether it needs scratch buffers, and whether
+    it may write Z over A (same shape, and A not read after Z is written)."""
     act = layer.activation
+    same_shape = layer.units == layer.width
     if act.name in _KERNELS:
-        return _KERNELS[act.name], act.name == "sigmoid"
+        return _KERNELS[act.name], act.name == "sigmoid", True
     if act.name == "leaky_relu":
         slope = float(act.params["negative_slope"])
-        return (lambda a, z, s: _leaky_relu_into(a, z, s, slope)), False
+        return (lambda a, z, s: _leaky_relu_into(a, z, s, slope)), False, False
 
     def fallback(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
         z[...] = act(a)  # any other activation: its own function, then copied into the buffer
 
-    return fallback, False
+    return fallback, False, same_shape
 
 
 class TiledForward:
@@ -203,30 +223,38 @@ class TiledForward:
         T = tile_rows
         self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
         self._A: list[np.ndarray] = []
-        self._Z: list[np.ndarray] = []
+        self._Z: list[np.ndarray] = []  # untouched (so never paged in) while Z is computed over A
         self._kernels: list[Kernel | None] = []
+        self._in_place: list[bool] = []
         self._scratch: list[_Scratch] = []
+        self._block_rows: list[int] = []
         for layer in self.layers:
             A = np.empty((T, layer.width), self.dtype)
             self._A.append(A)
+            block = EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)
+            self._block_rows.append(max(16, min(T, int(block))))
             if layer.activation.name == "identity":
                 self._Z.append(A)  # Z = A: no copy
                 self._kernels.append(None)
+                self._in_place.append(True)
                 self._scratch.append(_Scratch(0, 0, self.dtype, False))
                 continue
-            kernel, need_scratch = _kernel_for(layer)
+            kernel, need_scratch, in_place = _kernel_for(layer)
             self._Z.append(np.empty((T, layer.units), self.dtype))
             self._kernels.append(kernel)
-            self._scratch.append(_Scratch(T, layer.width, self.dtype, need_scratch))
+            self._in_place.append(in_place)
+            self._scratch.append(_Scratch(self._block_rows[-1], layer.width, self.dtype, need_scratch))
 
     def run(
-        self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None
+        self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None, keep_last_a: bool = False
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """For each tile, ``(start, Z_last, A_last)``: the tile's first row (0-based, counted
         over all batches) and views of the last layer's Z (rows, units) and A (rows, width).
 
         The views are overwritten by the next tile: copy what you keep. Tiles are cut at
-        rows 0, T, 2T, ... of the concatenated batches, whatever the batches' sizes.
+        rows 0, T, 2T, ... of the concatenated batches, whatever the batches' sizes. Without
+        an observer, Z is computed over A's buffer where it can be; ``keep_last_a`` keeps
+        the last layer's A intact (then A_last is not Z_last).
         """
         T = self.tile_rows
         start = 0  # first row of the next tile
@@ -241,18 +269,18 @@ class TiledForward:
                 fill += take
                 i = take
                 if fill == T:
-                    yield (start, *self._tile(self._x, observer))
+                    yield (start, *self._tile(self._x, observer, keep_last_a))
                     start += T
                     fill = 0
             while n - i >= T:
-                yield (start, *self._tile(self._ready(X[i : i + T]), observer))
+                yield (start, *self._tile(self._ready(X[i : i + T]), observer, keep_last_a))
                 start += T
                 i += T
             if i < n:
                 self._load(X[i:], 0)
                 fill = n - i
         if fill:
-            yield (start, *self._tile(self._x[:fill], observer))
+            yield (start, *self._tile(self._x[:fill], observer, keep_last_a))
 
     def _ready(self, X: np.ndarray) -> np.ndarray:
         """A full tile of input: X itself when it needs no conversion, else a converted copy."""
@@ -272,18 +300,25 @@ class TiledForward:
         if self.divide_by is not None:
             np.divide(dest, self.divide_by, out=dest)
 
-    def _tile(self, X: np.ndarray, observer: LayerObserver | None) -> tuple[np.ndarray, np.ndarray]:
+    def _tile(
+        self, X: np.ndarray, observer: LayerObserver | None, keep_last_a: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
         rows = X.shape[0]
+        last = len(self.layers) - 1
         Z = X
         A = X
         for index, layer in enumerate(self.layers):
             A = self._A[index][:rows]
             np.matmul(Z, layer.W, out=A)  # (rows, width)
-            A += layer.b
             kernel = self._kernels[index]
-            Z = self._Z[index][:rows]
-            if kernel is not None:
-                kernel(A, Z, self._scratch[index])
+            over_a = self._in_place[index] and observer is None and not (keep_last_a and index == last)
+            Z = (A if over_a else self._Z[index])[:rows]
+            step = self._block_rows[index]
+            for r in range(0, rows, step):  # bias and activation block by block, while in cache
+                a = A[r : r + step]
+                a += layer.b
+                if kernel is not None:
+                    kernel(a, Z[r : r + step], self._scratch[index])
             if observer is not None:
                 observer(index + 1, A, Z)
         return Z, A

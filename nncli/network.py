@@ -163,7 +163,8 @@ class Network:
         """
         want = predicted and self.output_size >= 2
         last = self.layers[-1]
-        for start, Z, A in self._tiled(preprocess).run(batches, observer):
+        keep_last_a = want and last.activation.name != "softmax"
+        for start, Z, A in self._tiled(preprocess).run(batches, observer, keep_last_a):
             Y = Z.copy()
             classes = None
             if want:

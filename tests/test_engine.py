@@ -41,6 +41,18 @@ def test_in_place_kernels_match_the_registry_bit_for_bit(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "softmax"])
+def test_kernels_can_write_over_their_input(name, dtype):
+    a = _values(dtype).reshape(-1, 10)
+    expected = activations.get(name)(a)
+    kernel, need_scratch, in_place = engine._kernel_for(_layer(name))
+    assert in_place
+    work = a.copy()
+    kernel(work, work, engine._Scratch(work.shape[0], work.shape[1], work.dtype, need_scratch))
+    assert np.array_equal(work, expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("width", [1, 3, 10, 17, 40])
 def test_in_place_softmax_matches_the_registry_bit_for_bit(width, dtype):
     a = _values(dtype)[: (1020 // width) * width].reshape(-1, width).copy()
@@ -55,7 +67,8 @@ def test_in_place_softmax_matches_the_registry_bit_for_bit(width, dtype):
 def test_leaky_relu_kernel():
     a = _values("float32").reshape(-1, 10)
     z = np.empty_like(a)
-    kernel, _ = engine._kernel_for(_layer("leaky_relu", negative_slope=0.2))
+    kernel, _scratch, in_place = engine._kernel_for(_layer("leaky_relu", negative_slope=0.2))
+    assert not in_place
     kernel(a, z, engine._Scratch(0, 0, a.dtype, False))
     assert _same_bits(z, activations.get("leaky_relu", negative_slope=0.2)(a))
 
