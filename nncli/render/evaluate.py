@@ -109,7 +109,7 @@ def render_imported(console: Any, arrays: Sequence["ImportedArray"], output: str
         table.add_row(array.name, shape, array.dtype + ("" if array.finite else " (has NaN/Inf)"))
     console.print(table)
     console.print(f"Wrote {output}: {len(arrays)} arrays, no pickle inside.")
-    console.print(f"A config names it with  weights_file: {Path(output).name}  and its arrays with  weights: / bias:")
+    console.print(f"Use it in a config: weights_file: {Path(output).name}")
 
 
 def _accuracy(correct: int, samples: int) -> str:
