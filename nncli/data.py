@@ -288,7 +288,7 @@ def _open_stream(
 ) -> InputSource:
     """Sniff gzip and the format from the first bytes when needed, then build the source."""
     try:
-        head = stream.peek(8)
+        head = stream.peek_head()
         if not head:
             raise InputError(f"{name}: empty file" if reopen else f"{name}: no input (stdin is empty)")
         compressed = head[:2] == _GZIP_MAGIC
@@ -296,7 +296,7 @@ def _open_stream(
             if fmt == "npz":
                 raise InputError(f"{name}: is gzip-compressed; an .npz archive is compressed by itself")
             stream = _Peekable(_GzipStream(stream, name))
-            head = stream.peek(8)
+            head = stream.peek_head()
             if not head:
                 raise InputError(f"{name}: the compressed data is empty")
         if fmt is None:
@@ -317,13 +317,19 @@ def _open_stream(
 
 def _sniff(stream: "_Peekable", name: str) -> str:
     """The format of a stream from its first bytes (files with an unknown name, and stdin)."""
-    head = stream.peek(64 * 1024)
+    head = stream.peek_head()
     if head.startswith(_NPY_MAGIC):
         return "npy"
     if head.startswith(_ZIP_MAGIC):
         return "npz"
     if len(head) >= 4 and head[0] == 0 and head[1] == 0 and head[2] in _IDX_TYPES:
         return "idx"
+    head = stream.peek_line(1 << 20)  # text: the first line is enough; a pipe need not send more
+    while not head.strip(b" \t\r\n\xef\xbb\xbf") and len(head) < 1 << 20:  # blank first lines
+        longer = stream.peek_line_after(len(head), 1 << 20)
+        if len(longer) == len(head):
+            break
+        head = longer
     text = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     if text[:1] == b"{":
         return "jsonl"
@@ -365,15 +371,27 @@ class _Peekable(io.RawIOBase):
             self._head += more
         return self._head[:n]
 
+    def peek_head(self) -> bytes:
+        """Enough first bytes to recognise a format: the first line, or at least 8 bytes."""
+        head = self.peek_line(1 << 20)
+        if len(head) < 8 and not head.endswith(b"\n"):
+            head = self.peek(8)
+        return head
+
     def peek_line(self, limit: int = 64 * 1024) -> bytes:
         """The bytes up to the first newline (or ``limit`` bytes, or the end), without waiting for more."""
+        return self.peek_line_after(0, limit)
+
+    def peek_line_after(self, offset: int, limit: int = 64 * 1024) -> bytes:
+        """The bytes up to the first newline at or after ``offset`` (or ``limit`` bytes, or the end)."""
         read1 = getattr(self.raw, "read1", None)
-        while b"\n" not in self._head and len(self._head) < limit:
+        while b"\n" not in self._head[offset:] and len(self._head) < limit:
             more = read1(4096) if read1 is not None else self.raw.read(4096)
             if not more:
                 break
             self._head += more
-        return self._head[:limit]
+        end = self._head.find(b"\n", offset)
+        return self._head[: limit if end < 0 else min(end + 1, limit)]
 
     def readable(self) -> bool:
         return True
@@ -384,8 +402,9 @@ class _Peekable(io.RawIOBase):
             n = min(len(view), len(self._head))
             view[:n] = self._head[:n]
             self._head = self._head[n:]
-        else:
-            n = self.raw.readinto(view) or 0  # type: ignore[attr-defined]
+        else:  # readinto1: what a pipe has now, rather than waiting until the buffer is full
+            readinto = getattr(self.raw, "readinto1", None) or self.raw.readinto  # type: ignore[attr-defined]
+            n = readinto(view) or 0
         self.position += n
         return n
 

@@ -386,3 +386,31 @@ def test_images_given_as_labels(tmp_path):
     path.write_bytes(GOOD_IDX)
     with pytest.raises(NncliError, match=r"is an IDX file of 3 dimensions \(7 x 2 x 3\); labels are one class"):
         read_labels(path)
+
+
+@pytest.mark.parametrize("first, second", [(b"1,2\n", b"3,4\n"), (b"[1, 2]\n", b"[3, 4]\n")])
+def test_stdin_rows_are_processed_as_they_arrive(first, second):
+    """A pipe that has sent one line yields that row at once, without waiting for more."""
+    import os
+    import threading
+
+    read_end, write_end = os.pipe()
+    sent_second = threading.Event()
+    got_first = threading.Event()
+
+    def writer() -> None:
+        os.write(write_end, first)
+        got_first.wait(timeout=5)  # a reader that waits for more input would time out here
+        sent_second.set()
+        os.write(write_end, second)
+        os.close(write_end)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    with os.fdopen(read_end, "rb") as pipe, open_inputs("-", stdin=pipe) as source:
+        batches = source.batches(1)
+        assert np.array_equal(next(batches), [[1.0, 2.0]])
+        assert not sent_second.is_set()
+        got_first.set()
+        assert np.array_equal(next(batches), [[3.0, 4.0]])
+    thread.join()

@@ -217,3 +217,36 @@ def test_help_has_an_example(cli, command):
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and f"nncli {command}" in result.stdout
+
+
+def test_core_modules_import_neither_typer_nor_rich():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "import nncli.data, nncli.engine, nncli.evaluate, nncli.safepickle, nncli.network\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_json_evaluate_does_not_import_rich(mnist_config):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        f"sys.argv = ['nncli', 'evaluate', {str(mnist_config)!r}, '-i', {str(IMAGES)!r}, '-l', {str(LABELS)!r},"
+        " '--rows', '0:10', '-f', 'json']\n"
+        "from nncli.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('RICH' if any(m.split('.')[0] == 'rich' for m in sys.modules) else 'NO-RICH', file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stderr.strip().endswith("NO-RICH"), out.stderr
