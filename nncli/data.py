@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import math
 import re
 import struct
 import sys
-import zipfile
 import zlib
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Callable, Iterator
@@ -334,6 +332,8 @@ def _sniff(stream: "_Peekable", name: str) -> str:
     if text[:1] == b"{":
         return "jsonl"
     if text[:1] == b"[":
+        import json
+
         first = text.split(b"\n", 1)[0].strip()
         try:
             value = json.loads(first)
@@ -681,6 +681,8 @@ def _idx_type(dtype: np.dtype) -> str:
 
 def _npz_source(path: Path, name: str, key: str | None, one_d: str) -> InputSource:
     """One array of an .npz archive, streamed from its zip member (stored or deflated)."""
+    import zipfile  # only here: importing it costs several milliseconds of start-up
+
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as err:
@@ -729,6 +731,8 @@ class _ZipMember(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
+        import zipfile
+
         try:
             return self._member.readinto(buffer)  # type: ignore[attr-defined]
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as err:
@@ -857,6 +861,8 @@ class _TextSource(InputSource):
         return values
 
     def _json_line(self, number: int, line: str) -> list[float]:
+        import json
+
         try:
             value = json.loads(line)
         except ValueError as err:
@@ -956,6 +962,8 @@ def _json_source(stream: _Peekable, name: str, key: str | None) -> InputSource:
 
     Rows may themselves be objects holding the row under ``key`` (as nncli's JSON Lines).
     """
+    import json
+
     try:
         with io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig") as text:  # type: ignore[arg-type]
             document = json.load(text)
