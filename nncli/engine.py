@@ -49,10 +49,10 @@ LayerObserver = Callable[[int, np.ndarray, np.ndarray], None]
 def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
     """Rows per tile for a network: a multiple of 256 between MIN_TILE_ROWS and MAX_TILE_ROWS.
 
-    Chosen so that one tile's activations (sum of widths and units over the layers, in
-    ``dtype``) take about TILE_BUDGET_BYTES, but never fewer rows than MIN_TILE_ROWS; wide
-    layers get MIN_TILE_ROWS... unless a layer is so large (W over 1M entries) that
-    re-reading W for every tile would cost more than the cache saves: then MAX_TILE_ROWS.
+    About TILE_BUDGET_BYTES of activations per tile (the sum of widths and units over the
+    layers, in ``dtype``), e.g. 1536 rows for the book's 784-50-100-10 network in float32.
+    A layer with over 1M weights gets MAX_TILE_ROWS instead: re-reading W for every tile
+    would cost more than the cache saves, and BLAS is fastest on many rows.
     """
     itemsize = np.dtype(dtype).itemsize
     per_row = sum(layer.width + layer.units for layer in layers) * itemsize
@@ -81,9 +81,10 @@ def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
 
 
 # --- in-place activations: the formulas of nncli.activations, written into a buffer ---------
-# Each kernel computes Z = h(A) into ``z`` without allocating (A is left as it is). Their
-# results are bit-identical to the functions in nncli.activations (tests/test_engine.py).
-# TODO(activations branch): move these next to their functions as an ``out=`` API.
+# Each kernel computes Z = h(A) into ``z`` without allocating; ``z`` may be ``a`` itself when
+# _kernel_for says so. Their results are bit-identical to the functions in nncli.activations
+# (tests/test_engine.py). TODO(activations): move these beside their functions as an
+# ``out=`` API, so that one formula serves both.
 
 Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
 
