@@ -5,6 +5,7 @@ Network.forward (keeps every A and Z), a plain numpy chain (the book's forward w
 sigmoid/softmax over the whole batch), ONNX Runtime and PyTorch (CPU) when installed.
 
     /work/venv-bench/bin/python benchmarks/bench_mnist.py          # with torch + onnxruntime
+    /work/venv-bench/bin/python benchmarks/bench_mnist.py --threads 1   # every library on one thread
     python benchmarks/bench_mnist.py                                # numpy-only figures
 
 Targets (issue): predict <= 1.0x ONNX Runtime and <= 1.0x PyTorch.
@@ -13,9 +14,16 @@ Targets (issue): predict <= 1.0x ONNX Runtime and <= 1.0x PyTorch.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 
-import numpy as np
+if "--threads" in sys.argv:  # must be set before numpy (OpenBLAS) and torch start their threads
+    _threads = sys.argv[sys.argv.index("--threads") + 1]
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_name] = _threads
+
+import numpy as np  # noqa: E402
 from _common import interleaved, machine_notes, mnist_config_dir, mnist_images, mnist_labels, summary
 
 
@@ -35,7 +43,7 @@ def book_chain(X: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
     return softmax(z2 @ w["W3"] + w["b3"])
 
 
-def onnx_session(w: dict[str, np.ndarray]):  # noqa: ANN201
+def onnx_session(w: dict[str, np.ndarray], threads: int | None):  # noqa: ANN201
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
@@ -54,12 +62,18 @@ def onnx_session(w: dict[str, np.ndarray]):  # noqa: ANN201
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     return session, ort.__version__
 
 
-def torch_forward(w: dict[str, np.ndarray]):  # noqa: ANN201
+def torch_forward(w: dict[str, np.ndarray], threads: int | None):  # noqa: ANN201
     import torch
+
+    if threads:
+        torch.set_num_threads(threads)
 
     t = {k: torch.from_numpy(v) for k, v in w.items()}
 
@@ -76,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=None, help="threads for every library (default: theirs)")
     args = parser.parse_args()
 
     from nncli.network import load_network
@@ -94,19 +109,19 @@ def main() -> None:
         "nncli forward (keeps A, Z)": lambda: net.forward(X, preprocess=False),
         "numpy chain (book, whole batch)": lambda: book_chain(X, w),
     }
-    notes = [machine_notes(), f"nncli tile_rows={net.tile_rows}"]
+    notes = [machine_notes(), f"nncli tile_rows={net.tile_rows}, threads requested: {args.threads or 'library defaults'}"]
     checks = {"nncli predict (float32 X)": net.predict(X, preprocess=False), "numpy chain": book_chain(X, w)}
     try:
-        session, ort_version = onnx_session(w)
+        session, ort_version = onnx_session(w, args.threads)
         candidates["onnxruntime"] = lambda: session.run(None, {"x": X})
         checks["onnxruntime"] = session.run(None, {"x": X})[0]
-        notes.append(f"onnxruntime {ort_version} (CPU, default threads)")
+        notes.append(f"onnxruntime {ort_version} (CPU, {args.threads or 'default'} intra-op threads)")
     except ImportError:
         notes.append("onnxruntime not installed: skipped")
     try:
         import torch
 
-        run, torch_version, threads = torch_forward(w)
+        run, torch_version, threads = torch_forward(w, args.threads)
         Xt = torch.from_numpy(X)
         candidates["pytorch"] = lambda: run(Xt)
         checks["pytorch"] = run(Xt).numpy()
