@@ -70,7 +70,9 @@ def main() -> None:
         print(f"  {name:22s} median {statistics.median(samples) * 1e3:8.1f} ms  {rates[name]:7.1f} GFLOP/s"
               f"  (best {best:.1f})")
     ratio = rates["nncli predict"] / rates["numpy matmuls only"]
-    print(f"  nncli / numpy matmul   {ratio:6.1%}  {'PASS' if ratio >= 0.9 else 'FAIL'} (target >= 90%)")
+    best = min(times["numpy matmuls only"]) / min(times["nncli predict"])
+    print(f"  nncli / numpy matmul   {ratio:6.1%} (best rounds {best:.1%})  {'PASS' if ratio >= 0.9 else 'FAIL'}"
+          " (target >= 90%)")
 
 
 if __name__ == "__main__":
