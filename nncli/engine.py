@@ -266,7 +266,7 @@ class TiledForward:
             i = 0
             if fill:
                 take = min(T - fill, n)
-                self._load(X[:take], fill)
+                self._load(X[:take], fill, start + fill)
                 fill += take
                 i = take
                 if fill == T:
@@ -274,30 +274,43 @@ class TiledForward:
                     start += T
                     fill = 0
             while n - i >= T:
-                yield (start, *self._tile(self._ready(X[i : i + T]), observer, keep_last_a))
+                yield (start, *self._tile(self._ready(X[i : i + T], start), observer, keep_last_a))
                 start += T
                 i += T
             if i < n:
-                self._load(X[i:], 0)
+                self._load(X[i:], 0, start)
                 fill = n - i
         if fill:
             yield (start, *self._tile(self._x[:fill], observer, keep_last_a))
 
-    def _ready(self, X: np.ndarray) -> np.ndarray:
+    def _ready(self, X: np.ndarray, first_row: int) -> np.ndarray:
         """A full tile of input: X itself when it needs no conversion, else a converted copy."""
         if self.divide_by is None and X.dtype == self.dtype and X.flags.c_contiguous:
             return X
-        self._load(X, 0)
+        self._load(X, 0, first_row)
         return self._x
 
-    def _load(self, X: np.ndarray, at: int) -> None:
-        """Convert rows into self._x[at:]: ``X.astype(dtype) / divide_by``, as Network.prepare."""
+    def _load(self, X: np.ndarray, at: int, first_row: int) -> None:
+        """Convert rows into self._x[at:]: ``X.astype(dtype) / divide_by``, as Network.prepare.
+
+        ``first_row`` (X's first row in the whole input) is for the message when a value is
+        too large for the network's dtype (e.g. 1e300 in float32), which is an InputError.
+        """
         dest = self._x[at : at + X.shape[0]]
         if self.divide_by is not None and np.can_cast(X.dtype, self.dtype, "safe"):
             # One pass: numpy converts X to dtype (exactly: the cast is safe) and divides.
             np.divide(X, self.divide_by, out=dest)
             return
-        np.copyto(dest, X, casting="unsafe")
+        with np.errstate(over="ignore"):
+            np.copyto(dest, X, casting="unsafe")
+        if X.dtype.kind == "f" and X.dtype.itemsize > self.dtype.itemsize:
+            overflowed = np.isinf(dest) & np.isfinite(X)
+            if overflowed.any():
+                row, col = (int(i) for i in np.argwhere(overflowed)[0])
+                raise InputError(
+                    f"input row {first_row + row}, value {col}: {float(X[row, col]):g} does not fit in "
+                    f"{self.dtype} (largest {float(np.finfo(self.dtype).max):.4g})"
+                )
         if self.divide_by is not None:
             np.divide(dest, self.divide_by, out=dest)
 
@@ -308,18 +321,21 @@ class TiledForward:
         last = len(self.layers) - 1
         Z = X
         A = X
-        for index, layer in enumerate(self.layers):
-            A = self._A[index][:rows]
-            np.matmul(Z, layer.W, out=A)  # (rows, width)
-            kernel = self._kernels[index]
-            over_a = self._in_place[index] and observer is None and not (keep_last_a and index == last)
-            Z = (A if over_a else self._Z[index])[:rows]
-            step = self._block_rows[index]
-            for r in range(0, rows, step):  # bias and activation block by block, while in cache
-                a = A[r : r + step]
-                a += layer.b
-                if kernel is not None:
-                    kernel(a, Z[r : r + step], self._scratch[index])
-            if observer is not None:
-                observer(index + 1, A, Z)
+        # inf and NaN in inputs or weights follow IEEE rules in the products and sums, without
+        # warnings (as in Network.forward); the activations' formulas never warn themselves.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index, layer in enumerate(self.layers):
+                A = self._A[index][:rows]
+                np.matmul(Z, layer.W, out=A)  # (rows, width)
+                kernel = self._kernels[index]
+                over_a = self._in_place[index] and observer is None and not (keep_last_a and index == last)
+                Z = (A if over_a else self._Z[index])[:rows]
+                step = self._block_rows[index]
+                for r in range(0, rows, step):  # bias and activation block by block, while in cache
+                    a = A[r : r + step]
+                    a += layer.b
+                    if kernel is not None:
+                        kernel(a, Z[r : r + step], self._scratch[index])
+                if observer is not None:
+                    observer(index + 1, A, Z)
         return Z, A

@@ -46,6 +46,8 @@ class Evaluation:
 
     ``confusion[i, j]`` counts the samples of true class i predicted as class j (rows: true,
     columns: predicted); ``accuracy = correct / samples`` with ``correct = trace(confusion)``.
+    A row whose output holds NaN predicts no class: it counts in ``samples`` and in its
+    class's support (so it lowers accuracy and recall) but in no cell of ``confusion``.
     """
 
     network: str
@@ -54,6 +56,7 @@ class Evaluation:
     confusion: np.ndarray
     class_names: tuple[str, ...]
     per_class: tuple[ClassReport, ...]
+    unpredicted: int = 0  # rows whose output held NaN: no class, counted as wrong, not in confusion
 
     @property
     def accuracy(self) -> float:
@@ -63,8 +66,8 @@ class Evaluation:
         """The JSON shape of ``nncli evaluate --format json``: samples, correct, accuracy,
         confusion (list of lists, rows = true class), per_class (``class`` is the class
         name when the config names its classes, else the class index; precision/recall
-        null when undefined)."""
-        return {
+        null when undefined), and ``unpredicted`` only when some rows' outputs held NaN."""
+        document: dict[str, Any] = {
             "samples": self.samples,
             "correct": self.correct,
             "accuracy": self.accuracy,
@@ -79,6 +82,9 @@ class Evaluation:
                 for report in self.per_class
             ],
         }
+        if self.unpredicted:
+            document["unpredicted"] = self.unpredicted
+        return document
 
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
@@ -89,13 +95,17 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) ->
     return flat.reshape(n_classes, n_classes)
 
 
-def summarize(confusion: np.ndarray, class_names: tuple[str, ...], network: str = "") -> Evaluation:
+def summarize(
+    confusion: np.ndarray, class_names: tuple[str, ...], network: str = "", unpredicted: np.ndarray | None = None
+) -> Evaluation:
     """An Evaluation from a confusion matrix: precision_k = C[k,k] / sum_i C[i,k], recall_k =
-    C[k,k] / sum_j C[k,j]."""
+    C[k,k] / support_k, support_k = sum_j C[k,j] + unpredicted_k (rows of true class k that
+    predicted no class)."""
     confusion = np.asarray(confusion, dtype=np.int64)
+    missing = np.zeros(confusion.shape[0], np.int64) if unpredicted is None else np.asarray(unpredicted, np.int64)
     true_positive = np.diag(confusion)
     predicted_count = confusion.sum(axis=0)
-    support = confusion.sum(axis=1)
+    support = confusion.sum(axis=1) + missing
     reports = tuple(
         ClassReport(
             index=k,
@@ -107,8 +117,8 @@ def summarize(confusion: np.ndarray, class_names: tuple[str, ...], network: str 
         for k in range(confusion.shape[0])
     )
     return Evaluation(
-        network=network, samples=int(confusion.sum()), correct=int(true_positive.sum()),
-        confusion=confusion, class_names=class_names, per_class=reports,
+        network=network, samples=int(support.sum()), correct=int(true_positive.sum()),
+        confusion=confusion, class_names=class_names, per_class=reports, unpredicted=int(missing.sum()),
     )
 
 
@@ -132,8 +142,8 @@ def evaluate(
     """Run ``batches`` of input rows through the network and score the predictions against
     ``labels`` ((n,) class indices, in the same order).
 
-    The predicted class is the argmax of the probabilities (``ForwardTrace.predicted``);
-    for a 1-unit output it is 1 when y > 0.5, else 0. ``stats`` (if given) sees every
+    The predicted class is the argmax of the probabilities (``ForwardTrace.predicted``), none
+    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0. ``stats`` (if given) sees every
     layer; ``progress(rows_done)`` is called after each tile. Raises InputError when the
     number of labels and of input rows differ, or a label is not a class of the network.
     """
@@ -149,23 +159,30 @@ def evaluate(
             f"'{network.name}' (0 to {n_classes - 1})"
         )
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    unpredicted = np.zeros(n_classes, dtype=np.int64)  # per true class: rows whose output held NaN
     seen = 0
     observer = stats.observe if stats is not None else None
     for chunk in network.predict_batches(batches, preprocess, predicted=True, observer=observer):
         rows = chunk.Y.shape[0]
         if chunk.predicted is not None:
             predicted = chunk.predicted
-        else:  # one output unit: class 1 when y > 0.5
-            predicted = (chunk.Y[:, 0] > 0.5).astype(np.int64)
+        else:  # one output unit: class 1 when y > 0.5, none when y is NaN
+            y = chunk.Y[:, 0]
+            predicted = np.where(np.isnan(y), -1, y > 0.5).astype(np.int64)
         if seen + rows > labels.shape[0]:
             raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has more rows")
-        confusion += confusion_matrix(labels[seen : seen + rows], predicted, n_classes)
+        true = labels[seen : seen + rows]
+        none = predicted < 0
+        if none.any():
+            unpredicted += np.bincount(true[none], minlength=n_classes)
+            true, predicted = true[~none], predicted[~none]
+        confusion += confusion_matrix(true, predicted, n_classes)
         seen += rows
         if progress is not None:
             progress(seen)
     if seen != labels.shape[0]:
         raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has {seen} rows")
-    return summarize(confusion, class_names, network.name)
+    return summarize(confusion, class_names, network.name, unpredicted)
 
 
 # --- per-layer statistics over many rows ----------------------------------------------

@@ -61,7 +61,8 @@ class OutputChunk:
 
     ``Y`` (rows, output units) holds the outputs of input rows ``start`` .. ``start + rows - 1``
     (0-based, counted over all batches); it is a new array the caller owns. ``predicted``
-    (rows,) is the argmax of the probabilities when asked for and the output has 2+ units.
+    (rows,) is the argmax of the probabilities when asked for and the output has 2+ units,
+    -1 for a row whose probabilities hold NaN (no class).
     """
 
     start: int
@@ -168,10 +169,11 @@ class Network:
             Y = Z.copy()
             classes = None
             if want:
-                if last.activation.name == "softmax":
-                    classes = np.argmax(Y, axis=1)
-                else:  # the same source as ForwardTrace.probabilities
-                    classes = np.argmax(softmax(A if A.shape[1] == Z.shape[1] else Z), axis=1)
+                # the same probabilities as ForwardTrace.probabilities
+                P = Y if last.activation.name == "softmax" else softmax(A if A.shape[1] == Z.shape[1] else Z)
+                classes = np.argmax(P, axis=1)
+                if np.isnan(P).any():
+                    classes[np.isnan(P).any(axis=1)] = -1  # a row holding NaN predicts no class
             yield OutputChunk(start=start, Y=Y, predicted=classes)
 
     @property

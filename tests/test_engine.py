@@ -209,3 +209,28 @@ def _big_layer():
 
     return LayerSpec(name="big", activation=activations.get("relu"), W=np.zeros((1024, 1024), np.float32),
                      b=np.zeros(1024, np.float32), mark=Mark("x"))
+
+
+def test_inf_and_nan_inputs_follow_ieee_rules_without_warnings(tmp_path):
+    # Tests run with warnings as errors: a RuntimeWarning from matmul would fail here.
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(11).random((5, 784)).astype(np.float32)
+    X[1, 3] = np.inf
+    X[2, 7] = np.nan
+    X[3, :] = -np.inf
+    (chunk,) = net.predict_batches([X], predicted=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = net.forward(X).output
+    assert np.array_equal(chunk.Y, expected, equal_nan=True)
+    assert np.isnan(chunk.Y[2]).all() and chunk.predicted[2] == -1  # no class for a NaN row
+    assert chunk.predicted[0] == np.argmax(expected[0])
+
+
+def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
+    net = _network(tmp_path, *NETWORKS[1], dtype="float32")
+    X = np.zeros((net.tile_rows + 10, 30))
+    X[net.tile_rows + 4, 2] = 1e300
+    with pytest.raises(InputError, match=rf"input row {net.tile_rows + 4}, value 2: 1e\+300 does not fit in float32"):
+        list(net.predict_batches([X[:7], X[7:]]))
+    X[net.tile_rows + 4, 2] = np.inf  # an infinity fits: it is a value like any other
+    assert net.predict(X).shape == (net.tile_rows + 10, 3)

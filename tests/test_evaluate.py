@@ -161,3 +161,17 @@ def test_stats_from_the_fast_path_equal_stats_from_forward(tmp_path):
             assert (x.min, x.max, x.count) == (y.min, y.max, y.count)
             assert x.mean == pytest.approx(y.mean, rel=1e-12, abs=1e-15)
             assert x.std == pytest.approx(y.std, rel=1e-12)
+
+
+def test_rows_with_nan_outputs_predict_no_class(tmp_path):
+    net = _network(tmp_path, IRIS_LIKE)
+    X = np.array([[1.0, 0.0], [np.nan, 0.0], [0.0, 1.0], [np.nan, np.nan]])
+    labels = np.array([0, 1, 1, 2])
+    ev = evaluate(net, [X], labels)
+    ok = net.forward(X[[0, 2]]).predicted
+    assert ev.samples == 4 and ev.unpredicted == 2
+    assert ev.confusion.sum() == 2 and ev.correct == int((ok == labels[[0, 2]]).sum())
+    assert [r.support for r in ev.per_class] == [1, 2, 1]
+    assert ev.per_class[2].recall == 0.0
+    assert ev.to_dict()["unpredicted"] == 2
+    assert "unpredicted" not in evaluate(net, [X[[0, 2]]], labels[[0, 2]]).to_dict()
