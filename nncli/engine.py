@@ -23,10 +23,12 @@ in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from nncli import activations
 from nncli.config import LayerSpec
 from nncli.errors import InputError
 
@@ -80,11 +82,23 @@ def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
     return arr
 
 
-# --- in-place activations: the formulas of nncli.activations, written into a buffer ---------
-# Each kernel computes Z = h(A) into ``z`` without allocating; ``z`` may be ``a`` itself when
-# _kernel_for says so. Their results are bit-identical to the functions in nncli.activations
-# (tests/test_engine.py). TODO(activations): move these beside their functions as an
-# ``out=`` API, so that one formula serves both.
+# --- activations written into a buffer ----------------------------------------------------
+# When the registry's activations take ``out=`` (``Activation.__call__(a, out=z)``, from the
+# activations branch), the engine uses them: the very functions Network.forward calls, so
+# the bits agree by construction. Until then, the kernels below write the registry's current
+# formulas (same operations, same order) into a buffer; tests compare them bit for bit with
+# the registry. Each computes Z = h(A) into ``z`` without allocating; ``z`` may be ``a``
+# itself when _kernel_for says so.
+
+
+def _registry_writes_out() -> bool:
+    try:
+        return "out" in inspect.signature(activations.Activation.__call__).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a C-level or odd signature
+        return False
+
+
+REGISTRY_WRITES_OUT = _registry_writes_out()
 
 Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
 
@@ -188,6 +202,9 @@ def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool, bool]:
     it may write Z over A (same shape, and A not read after Z is written)."""
     act = layer.activation
     same_shape = layer.units == layer.width
+    if REGISTRY_WRITES_OUT:
+        in_place = same_shape and act.spec.kind in ("elementwise", "rowwise")
+        return (lambda a, z, s: act(a, out=z)), False, in_place  # type: ignore[call-arg]
     if act.name in _KERNELS:
         return _KERNELS[act.name], act.name == "sigmoid", True
     if act.name == "leaky_relu":
