@@ -6,14 +6,15 @@ b is (units,), and A, Z are (batch, units).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from nncli.activations import Activation, softmax
-from nncli.config import LayerSpec, NetworkSpec, load_spec
+from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
+from nncli.engine import LayerObserver, TiledForward, check_batch, tile_rows_for
 from nncli.errors import InputError
 
 
@@ -63,6 +64,21 @@ def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
     if np.isnan(probabilities).any():
         classes[np.isnan(probabilities).any(axis=1)] = -1
     return classes
+
+
+@dataclass(frozen=True)
+class OutputChunk:
+    """Consecutive output rows from ``Network.predict_batches``.
+
+    ``Y`` (rows, output units) holds the outputs of input rows ``start`` .. ``start + rows - 1``
+    (0-based, counted over all batches); it is a new array the caller owns. ``predicted``
+    (rows,) is the argmax of the probabilities when asked for and the output has 2+ units,
+    -1 for a row whose probabilities hold NaN (no class).
+    """
+
+    start: int
+    Y: np.ndarray
+    predicted: np.ndarray | None = None
 
 
 class Network:
@@ -145,13 +161,61 @@ class Network:
         return ForwardTrace(X=X, layers=tuple(traces), probabilities=probabilities, probabilities_from=source)
 
     def predict(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
-        """Only the output Y (batch, output units), without keeping intermediate layers."""
-        Z = self.prepare(X, preprocess)
-        for layer in self.layers:
-            with np.errstate(over="ignore", invalid="ignore"):
-                A = Z @ layer.W + layer.b
-            Z = layer.activation(A)
-        return Z
+        """Only the output Y (batch, output units), without keeping intermediate layers.
+
+        Runs the fast path (``predict_batches``): the same formulas as ``forward``, computed
+        in tiles of ``tile_rows`` rows with reused buffers.
+        """
+        X = check_batch(X, self.input_size, self.name)
+        out = np.empty((X.shape[0], self.output_size), self.dtype)  # (batch, output units)
+        for start, Y, _A in self._tiled(preprocess).run([X]):
+            out[start : start + Y.shape[0]] = Y
+        return out
+
+    def predict_batches(
+        self,
+        batches: Iterable[np.ndarray],
+        preprocess: bool = True,
+        *,
+        predicted: bool = False,
+        observer: LayerObserver | None = None,
+    ) -> Iterator[OutputChunk]:
+        """Stream batches (each (rows, inputs)) through the network; yield the outputs in chunks.
+
+        Memory stays bounded by one batch plus one tile whatever the number of rows. Chunks
+        follow fixed tiles of ``tile_rows`` rows (not the input's batches), so the numbers do
+        not depend on how the input is split: chunked and unchunked runs are bit-identical.
+        With ``predicted``, each chunk also carries the argmax of the probabilities (as
+        ``ForwardTrace.predicted``). ``observer(k, A_k, Z_k)`` sees every layer of every tile
+        (views valid only during the call), e.g. for ``nncli.evaluate.BatchStats``.
+        """
+        source = self.probabilities_source() if predicted else None
+        for start, Z, A in self._tiled(preprocess).run(batches, observer, source == "A"):
+            Y = Z.copy()
+            classes = None
+            if source is not None:  # the same probabilities as ForwardTrace.probabilities
+                P = Y if source == "Y" else softmax(A if source == "A" else Y)
+                classes = predicted_classes(P)
+            yield OutputChunk(start=start, Y=Y, predicted=classes)
+
+    @property
+    def tile_rows(self) -> int:
+        """Rows per tile of the fast path; fixed for a network (see nncli.engine)."""
+        return tile_rows_for(self.layers, self.dtype)
+
+    def with_preprocess(self, divide_by: float | None) -> "Network":
+        """The same network with other preprocessing, e.g. ``--divide-by 255`` overriding the
+        config's ``preprocess: {divide_by}`` (None: no division). Raises InputError if
+        divide_by is zero or not finite."""
+        if divide_by is not None:
+            value = float(divide_by)
+            if value == 0 or not np.isfinite(value):
+                raise InputError(f"divide_by must be a finite, non-zero number, not {divide_by}")
+        return Network(replace(self.spec, preprocess=Preprocess(divide_by=divide_by)))
+
+    def _tiled(self, preprocess: bool) -> TiledForward:
+        divide_by = self.spec.preprocess.divide_by if preprocess else None
+        return TiledForward(self.layers, self.dtype, self.input_size, self.name, divide_by, self.tile_rows)
 
     def iter_forward(self, batches: Iterator[np.ndarray], preprocess: bool = True) -> Iterator[ForwardTrace]:
         """Forward each batch in turn (memory stays bounded by the batch size)."""

@@ -1,0 +1,150 @@
+"""``nncli evaluate`` (score a classifier on labelled data) — a thin layer over nncli.evaluate."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Callable, Iterator, Optional
+
+import typer
+
+from nncli.cli import app
+from nncli.cli.common import Dtype, handles_errors, stdout_console
+from nncli.errors import InputError
+
+
+class InputFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    npy = "npy"
+    npz = "npz"
+    json = "json"
+    jsonl = "jsonl"
+    idx = "idx"
+
+
+class EvaluateFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+@handles_errors
+def evaluate(
+    config: Annotated[Path, typer.Argument(help="The network's YAML config file.", show_default=False)],
+    input_file: Annotated[
+        str,
+        typer.Option("--input-file", "-i", show_default=False,
+                     help="Input rows: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - for stdin."),
+    ],
+    labels: Annotated[
+        str,
+        typer.Option("--labels", "-l", show_default=False,
+                     help="True classes, one per input row: IDX (*-idx1-ubyte), .npy, .csv, ... or one-hot rows."),
+    ],
+    input_format: Annotated[
+        Optional[InputFormat],
+        typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
+    ] = None,
+    key: Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")] = None,
+    labels_format: Annotated[
+        Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
+    ] = None,
+    labels_key: Annotated[Optional[str], typer.Option("--labels-key", help="The array of a labels .npz.")] = None,
+    divide_by: Annotated[
+        Optional[float],
+        typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
+    ] = None,
+    rows: Annotated[
+        Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:1000.")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
+    ] = 8192,
+    dtype: Annotated[
+        Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
+    ] = None,
+    output_format: Annotated[
+        EvaluateFormat, typer.Option("--format", "-f", help="table (Rich tables) or json.")
+    ] = EvaluateFormat.table,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Also show per-layer statistics of A and Z over all rows.")
+    ] = False,
+    precision: Annotated[int, typer.Option("--precision", "-p", min=0, max=17, help="Digits after the decimal point in tables.")] = 4,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
+    ] = True,
+) -> None:
+    """Score a classifier: accuracy, confusion matrix and per-class precision/recall on labelled rows.
+
+    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5). Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
+
+    Examples:
+
+      nncli import-weights sample_weight.pkl -o configs/sample_weight.npz
+
+      nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz
+
+      nncli evaluate configs/iris_softmax.yaml -i iris.csv -l species.csv --format json | jq .accuracy
+    """
+    from nncli.data import open_inputs, parse_rows_spec, read_labels
+    from nncli.evaluate import BatchStats, class_names_of
+    from nncli.evaluate import evaluate as run_evaluation
+    from nncli.network import load_network
+
+    if input_file == "-" and labels == "-":
+        raise InputError("only one of --input-file and --labels can read stdin (-)")
+    network = load_network(config, dtype.value if dtype else None)
+    if divide_by is not None:
+        network = network.with_preprocess(divide_by)
+    selection = parse_rows_spec(rows) if rows is not None else None
+    with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+        source.check_width(network.input_size, network.name)
+        truth = read_labels(
+            labels, input_format=labels_format.value if labels_format else None, key=labels_key,
+            n_classes=len(class_names_of(network)), rows=selection,
+        )
+        expected = source.count(selection)
+        if expected is not None and expected != truth.shape[0]:
+            raise InputError(f"{labels}: has {truth.shape[0]} labels but {source.name} has {expected} rows")
+        layer_stats = BatchStats(network) if stats else None
+        with _progress_bar(progress, expected, network.name) as advance:
+            evaluation = run_evaluation(
+                network, source.batches(batch_size, selection, reuse=True), truth,
+                stats=layer_stats, progress=advance, labels_name=labels,
+            )
+
+    if output_format is EvaluateFormat.json:
+        from nncli.render.jsonout import dumps
+
+        document = evaluation.to_dict(named_classes=network.classes is not None)
+        if layer_stats is not None:
+            document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
+        print(dumps(document, indent=2))
+        return
+
+    from nncli.render.evaluate import render_evaluation, render_stats
+
+    console = stdout_console()
+    render_evaluation(console, evaluation, precision)
+    if layer_stats is not None:
+        console.print()
+        render_stats(console, layer_stats.result(), precision)
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal (never in pipes or tests)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nncli.cli.common import stderr_console
+
+    columns = [TextColumn(f"{name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task("rows", total=total)
+        yield lambda done: bar.update(task, completed=done)

@@ -1,0 +1,37 @@
+"""``nncli import-weights`` — convert a pickle of numpy arrays (the book's .pkl) to .npz, safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nncli.cli import app
+from nncli.cli.common import handles_errors, stdout_console
+
+
+@app.command("import-weights")
+@handles_errors
+def import_weights(
+    source: Annotated[Path, typer.Argument(help="A pickled dict (or list) of numpy arrays, e.g. sample_weight.pkl.",
+                                           show_default=False)],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", dir_okay=False, show_default=False,
+                     help="The .npz archive to write (whole or not at all)."),
+    ],
+) -> None:
+    """Convert pickled weights (the book's sample_weight.pkl) to an .npz archive a config can name.
+
+    The pickle is read by a restricted unpickler that only rebuilds numpy arrays, lists and dicts: a pickle that would run code (e.g. call os.system) is refused and nothing of it runs. A dict's keys become the array names; a list's items are named arr_0, arr_1, ...
+
+    Example:
+
+      nncli import-weights sample_weight.pkl -o configs/sample_weight.npz
+    """
+    from nncli.render.evaluate import render_imported
+    from nncli.safepickle import import_weights as convert
+
+    arrays = convert(source, output)
+    render_imported(stdout_console(), arrays, str(output))

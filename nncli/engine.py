@@ -1,0 +1,358 @@
+"""The fast inference path: many rows through the layers in fixed tiles, with reused buffers.
+
+``Network.forward`` keeps every A and Z of a batch so they can be shown; evaluating or
+streaming thousands of rows only needs the output, and there the time goes to elementwise
+work and memory traffic rather than to the matrix products. This module runs the rows
+``tile_rows`` at a time through buffers allocated once::
+
+    A_k = Z_(k-1)·W_k + b_k      np.matmul(Z, W, out=A); A += b        # (tile, width_k)
+    Z_k = h_k(A_k)               computed in place, over A's buffer when nobody needs A
+
+Nothing is allocated per tile, and the bias and activation passes run over blocks of rows
+small enough to stay in the CPU cache between passes.
+
+Same numbers as ``forward``: the in-place activations below use the very formulas (and the
+order of operations) of ``nncli.activations``; any other activation is called as is.
+
+Same numbers whatever the batch size: BLAS libraries pick different kernels (and so round
+differently in the last bit) for different numbers of rows, so the tiles are cut at fixed
+offsets of the whole input (rows 0..T-1, T..2T-1, ...) regardless of how the input arrives
+in batches. Chunked and unchunked runs therefore give bit-identical results; a row computed
+in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the last bit.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from nncli import activations
+from nncli.config import LayerSpec
+from nncli.errors import InputError
+
+# Rows per tile. Large enough that BLAS runs at full speed (and takes its large-matrix
+# kernels), small enough that one tile's A and Z of a narrow network fit in a core's L2 cache.
+# It depends only on the network, never on the input, so that results never depend on how
+# the input is split into batches.
+MIN_TILE_ROWS = 512
+MAX_TILE_ROWS = 4096
+TILE_BUDGET_BYTES = 2 * 1024 * 1024
+# The bias add and the activation run over blocks of about this many bytes of A, so that the
+# block is still in the L2 cache for the second pass.
+EPILOGUE_BLOCK_BYTES = 512 * 1024
+
+# (layer index 1-based, A of the tile (rows, width), Z of the tile (rows, units)); the arrays
+# are views of reused buffers, valid only during the call.
+LayerObserver = Callable[[int, np.ndarray, np.ndarray], None]
+
+
+def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
+    """Rows per tile for a network: a multiple of 256 between MIN_TILE_ROWS and MAX_TILE_ROWS.
+
+    About TILE_BUDGET_BYTES of activations per tile (the sum of widths and units over the
+    layers, in ``dtype``), e.g. 1536 rows for the book's 784-50-100-10 network in float32.
+    A layer with over 1M weights gets MAX_TILE_ROWS instead: re-reading W for every tile
+    would cost more than the cache saves, and BLAS is fastest on many rows.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    per_row = sum(layer.width + layer.units for layer in layers) * itemsize
+    rows = TILE_BUDGET_BYTES // max(per_row, 1)
+    if max(layer.W.size for layer in layers) >= 1 << 20:
+        rows = MAX_TILE_ROWS
+    rows = int(rows) // 256 * 256
+    return max(MIN_TILE_ROWS, min(MAX_TILE_ROWS, rows))
+
+
+def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
+    """X as a 2-D numeric array (a 1-D X is one sample); InputError on a wrong shape or width.
+
+    The same checks, with the same messages, as ``Network.prepare``.
+    """
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise InputError(f"input must be a (batch, {input_size}) matrix, got shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"input must be numeric, got {arr.dtype}")
+    if arr.shape[1] != input_size:
+        raise InputError(f"input rows have {arr.shape[1]} values but network '{network_name}' takes {input_size}")
+    return arr
+
+
+# --- activations written into a buffer ----------------------------------------------------
+# When the registry's activations take ``out=`` (``Activation.__call__(a, out=z)``, from the
+# activations branch), the engine uses them: the very functions Network.forward calls, so
+# the bits agree by construction. Until then, the kernels below write the registry's current
+# formulas (same operations, same order) into a buffer; tests compare them bit for bit with
+# the registry. Each computes Z = h(A) into ``z`` without allocating; ``z`` may be ``a``
+# itself when _kernel_for says so.
+
+
+def _registry_writes_out() -> bool:
+    try:
+        return "out" in inspect.signature(activations.Activation.__call__).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a C-level or odd signature
+        return False
+
+
+REGISTRY_WRITES_OUT = _registry_writes_out()
+
+Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
+
+
+class _Scratch:
+    """Per-layer temporaries of a tile's shape, allocated once."""
+
+    def __init__(self, rows: int, width: int, dtype: np.dtype, need: bool) -> None:
+        self.tmp = np.empty((rows, width), dtype) if need else None
+        self.mask = np.empty((rows, width), bool) if need else None
+
+    def views(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self.tmp is not None and self.mask is not None
+        return self.tmp[:rows], self.mask[:rows]
+
+
+_SIGN_BIT = {4: (np.uint32, np.uint32(1 << 31)), 8: (np.uint64, np.uint64(1 << 63))}
+
+
+def _negative_abs_into(a: np.ndarray, out: np.ndarray) -> None:
+    """out = -|a|, by setting the sign bit: one integer pass instead of abs then negative,
+    with the very bits those give (NaN payloads included)."""
+    if a.dtype.itemsize in _SIGN_BIT and a.dtype.kind == "f":
+        uint, bit = _SIGN_BIT[a.dtype.itemsize]
+        np.bitwise_or(a.view(uint), bit, out=out.view(uint))
+    else:
+        np.abs(a, out=out)
+        np.negative(out, out=out)
+
+
+def _sigmoid_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = sigmoid(a) = where(a >= 0, 1 / (1 + e), e / (1 + e)), e = exp(-|a|) (never overflows).
+
+    The numerator, 1 where a >= 0 and e elsewhere, is max(e, [a >= 0]): e <= 1 where a >= 0,
+    and e >= 0 (or NaN, which max keeps) elsewhere. That is branch-free, unlike a masked copy
+    (whose speed depends on how the signs of a are mixed). ``z`` may be ``a`` itself.
+    """
+    e, mask = scratch.views(a.shape[0])
+    one = a.dtype.type(1.0)
+    np.greater_equal(a, 0, out=mask)
+    _negative_abs_into(a, e)
+    np.exp(e, out=e)  # e = exp(-|a|), in [0, 1]
+    np.add(e, one, out=z)  # z = 1 + e, the denominator (a is not needed any more)
+    np.maximum(e, mask, out=e)  # the numerator
+    np.divide(e, z, out=z)
+
+
+def _tanh_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = tanh(a)."""
+    np.tanh(a, out=z)
+
+
+def _relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z = max(0, a); NaN stays NaN and -0.0 becomes +0.0, as in activations.relu. ``z`` may be ``a``."""
+    np.maximum(a, a.dtype.type(0.0), out=z)
+
+
+def _leaky_relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch, negative_slope: float = 0.01) -> None:
+    """z = a where a > 0, negative_slope·a elsewhere."""
+    np.multiply(a, a.dtype.type(negative_slope), out=z)
+    np.copyto(z, a, where=a > 0)
+
+
+def _softmax_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+    """z_k = exp(a_k - C) / sum_i exp(a_i - C) row by row, C = the row's maximum (0 if not finite).
+
+    Subtracting C keeps every exponent <= 0, so exp never overflows (see activations.softmax).
+    ``z`` may be ``a`` itself.
+    """
+    m = _row_max(a)  # (rows, 1)
+    m = np.where(np.isfinite(m), m, a.dtype.type(0.0))
+    np.subtract(a, m, out=z)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.exp(z, out=z)
+        total = np.sum(z, axis=-1, keepdims=True)  # (rows, 1)
+        np.divide(z, total, out=z)
+
+
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """np.max(a, axis=-1, keepdims=True); for a few columns, a column-by-column maximum, which
+    is several times faster than numpy's reduction over short rows (the maximum, NaN
+    included, does not depend on the order)."""
+    if a.shape[1] > 16:
+        return np.max(a, axis=-1, keepdims=True)
+    m = a[:, :1].copy()
+    for j in range(1, a.shape[1]):
+        np.maximum(m, a[:, j : j + 1], out=m)
+    return m
+
+
+_KERNELS: dict[str, Kernel] = {
+    "sigmoid": _sigmoid_into,
+    "tanh": _tanh_into,
+    "relu": _relu_into,
+    "softmax": _softmax_into,
+}
+
+
+def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool, bool]:
+    """The kernel for a layer's activation, whether it needs scratch buffers, and whether
+    it may write Z over A (same shape, and A not read after Z is written)."""
+    act = layer.activation
+    same_shape = layer.units == layer.width
+    if REGISTRY_WRITES_OUT:
+        in_place = same_shape and act.spec.kind in ("elementwise", "rowwise")
+        return (lambda a, z, s: act(a, out=z)), False, in_place  # type: ignore[call-arg]
+    if act.name in _KERNELS:
+        return _KERNELS[act.name], act.name == "sigmoid", True
+    if act.name == "leaky_relu":
+        slope = float(act.params["negative_slope"])
+        return (lambda a, z, s: _leaky_relu_into(a, z, s, slope)), False, False
+
+    def fallback(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+        z[...] = act(a)  # any other activation: its own function, then copied into the buffer
+
+    return fallback, False, same_shape
+
+
+class TiledForward:
+    """Runs rows through a network's layers ``tile_rows`` at a time, reusing its buffers.
+
+    One instance serves one pass over an input (``run``); it is not thread-safe.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[LayerSpec],
+        dtype: np.dtype,
+        input_size: int,
+        network_name: str,
+        divide_by: float | None,
+        tile_rows: int,
+    ) -> None:
+        self.layers = tuple(layers)
+        self.dtype = np.dtype(dtype)
+        self.input_size = input_size
+        self.network_name = network_name
+        self.divide_by = None if divide_by is None else self.dtype.type(divide_by)
+        self.tile_rows = tile_rows
+        T = tile_rows
+        self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
+        self._A: list[np.ndarray] = []
+        self._Z: list[np.ndarray] = []  # untouched (so never paged in) while Z is computed over A
+        self._kernels: list[Kernel | None] = []
+        self._in_place: list[bool] = []
+        self._scratch: list[_Scratch] = []
+        self._block_rows: list[int] = []
+        for layer in self.layers:
+            A = np.empty((T, layer.width), self.dtype)
+            self._A.append(A)
+            block = EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)
+            self._block_rows.append(max(16, min(T, int(block))))
+            if layer.activation.name == "identity":
+                self._Z.append(A)  # Z = A: no copy
+                self._kernels.append(None)
+                self._in_place.append(True)
+                self._scratch.append(_Scratch(0, 0, self.dtype, False))
+                continue
+            kernel, need_scratch, in_place = _kernel_for(layer)
+            self._Z.append(np.empty((T, layer.units), self.dtype))
+            self._kernels.append(kernel)
+            self._in_place.append(in_place)
+            self._scratch.append(_Scratch(self._block_rows[-1], layer.width, self.dtype, need_scratch))
+
+    def run(
+        self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None, keep_last_a: bool = False
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """For each tile, ``(start, Z_last, A_last)``: the tile's first row (0-based, counted
+        over all batches) and views of the last layer's Z (rows, units) and A (rows, width).
+
+        The views are overwritten by the next tile: copy what you keep. Tiles are cut at
+        rows 0, T, 2T, ... of the concatenated batches, whatever the batches' sizes. Without
+        an observer, Z is computed over A's buffer where it can be; ``keep_last_a`` keeps
+        the last layer's A intact (then A_last is not Z_last).
+        """
+        T = self.tile_rows
+        start = 0  # first row of the next tile
+        fill = 0  # rows of a partial tile waiting in self._x
+        for batch in batches:
+            X = check_batch(batch, self.input_size, self.network_name)
+            n = X.shape[0]
+            i = 0
+            if fill:
+                take = min(T - fill, n)
+                self._load(X[:take], fill, start + fill)
+                fill += take
+                i = take
+                if fill == T:
+                    yield (start, *self._tile(self._x, observer, keep_last_a))
+                    start += T
+                    fill = 0
+            while n - i >= T:
+                yield (start, *self._tile(self._ready(X[i : i + T], start), observer, keep_last_a))
+                start += T
+                i += T
+            if i < n:
+                self._load(X[i:], 0, start)
+                fill = n - i
+        if fill:
+            yield (start, *self._tile(self._x[:fill], observer, keep_last_a))
+
+    def _ready(self, X: np.ndarray, first_row: int) -> np.ndarray:
+        """A full tile of input: X itself when it needs no conversion, else a converted copy."""
+        if self.divide_by is None and X.dtype == self.dtype and X.flags.c_contiguous:
+            return X
+        self._load(X, 0, first_row)
+        return self._x
+
+    def _load(self, X: np.ndarray, at: int, first_row: int) -> None:
+        """Convert rows into self._x[at:]: ``X.astype(dtype) / divide_by``, as Network.prepare.
+
+        ``first_row`` (X's first row in the whole input) is for the message when a value is
+        too large for the network's dtype (e.g. 1e300 in float32), which is an InputError.
+        """
+        dest = self._x[at : at + X.shape[0]]
+        if self.divide_by is not None and np.can_cast(X.dtype, self.dtype, "safe"):
+            # One pass: numpy converts X to dtype (exactly: the cast is safe) and divides.
+            np.divide(X, self.divide_by, out=dest)
+            return
+        with np.errstate(over="ignore"):
+            np.copyto(dest, X, casting="unsafe")
+        if X.dtype.kind == "f" and X.dtype.itemsize > self.dtype.itemsize:
+            overflowed = np.isinf(dest) & np.isfinite(X)
+            if overflowed.any():
+                row, col = (int(i) for i in np.argwhere(overflowed)[0])
+                raise InputError(
+                    f"input row {first_row + row}, value {col}: {float(X[row, col]):g} does not fit in "
+                    f"{self.dtype} (largest {float(np.finfo(self.dtype).max):.4g})"
+                )
+        if self.divide_by is not None:
+            np.divide(dest, self.divide_by, out=dest)
+
+    def _tile(
+        self, X: np.ndarray, observer: LayerObserver | None, keep_last_a: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rows = X.shape[0]
+        last = len(self.layers) - 1
+        Z = X
+        A = X
+        # inf and NaN in inputs or weights follow IEEE rules in the products and sums, without
+        # warnings (as in Network.forward); the activations' formulas never warn themselves.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index, layer in enumerate(self.layers):
+                A = self._A[index][:rows]
+                np.matmul(Z, layer.W, out=A)  # (rows, width)
+                kernel = self._kernels[index]
+                over_a = self._in_place[index] and observer is None and not (keep_last_a and index == last)
+                Z = (A if over_a else self._Z[index])[:rows]
+                step = self._block_rows[index]
+                for r in range(0, rows, step):  # bias and activation block by block, while in cache
+                    a = A[r : r + step]
+                    a += layer.b
+                    if kernel is not None:
+                        kernel(a, Z[r : r + step], self._scratch[index])
+                if observer is not None:
+                    observer(index + 1, A, Z)
+        return Z, A
