@@ -23,12 +23,10 @@ in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the
 
 from __future__ import annotations
 
-import inspect
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from nncli import activations
 from nncli.config import LayerSpec
 from nncli.errors import InputError
 
@@ -83,138 +81,33 @@ def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
 
 
 # --- activations written into a buffer ----------------------------------------------------
-# When the registry's activations take ``out=`` (``Activation.__call__(a, out=z)``, from the
-# activations branch), the engine uses them: the very functions Network.forward calls, so
-# the bits agree by construction. Until then, the kernels below write the registry's current
-# formulas (same operations, same order) into a buffer; tests compare them bit for bit with
-# the registry. Each computes Z = h(A) into ``z`` without allocating; ``z`` may be ``a``
-# itself when _kernel_for says so.
-
-
-def _registry_writes_out() -> bool:
-    try:
-        return "out" in inspect.signature(activations.Activation.__call__).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a C-level or odd signature
-        return False
-
-
-REGISTRY_WRITES_OUT = _registry_writes_out()
+# The engine calls the registry's own functions with ``out=`` (Activation.__call__(a, out=z)):
+# the very functions Network.forward calls, so the bits agree by construction. Each writes
+# Z = h(A) into ``z`` without allocating a result; ``z`` may be ``a`` itself when _kernel_for
+# says so.
 
 Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
 
 
 class _Scratch:
-    """Per-layer temporaries of a tile's shape, allocated once."""
+    """Per-layer temporaries of a tile's shape, allocated once (none of the registry's
+    functions need them today; the slot stays for kernels that would)."""
 
     def __init__(self, rows: int, width: int, dtype: np.dtype, need: bool) -> None:
         self.tmp = np.empty((rows, width), dtype) if need else None
         self.mask = np.empty((rows, width), bool) if need else None
-
-    def views(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
-        assert self.tmp is not None and self.mask is not None
-        return self.tmp[:rows], self.mask[:rows]
-
-
-_SIGN_BIT = {4: (np.uint32, np.uint32(1 << 31)), 8: (np.uint64, np.uint64(1 << 63))}
-
-
-def _negative_abs_into(a: np.ndarray, out: np.ndarray) -> None:
-    """out = -|a|, by setting the sign bit: one integer pass instead of abs then negative,
-    with the very bits those give (NaN payloads included)."""
-    if a.dtype.itemsize in _SIGN_BIT and a.dtype.kind == "f":
-        uint, bit = _SIGN_BIT[a.dtype.itemsize]
-        np.bitwise_or(a.view(uint), bit, out=out.view(uint))
-    else:
-        np.abs(a, out=out)
-        np.negative(out, out=out)
-
-
-def _sigmoid_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-    """z = sigmoid(a) = where(a >= 0, 1 / (1 + e), e / (1 + e)), e = exp(-|a|) (never overflows).
-
-    The numerator, 1 where a >= 0 and e elsewhere, is max(e, [a >= 0]): e <= 1 where a >= 0,
-    and e >= 0 (or NaN, which max keeps) elsewhere. That is branch-free, unlike a masked copy
-    (whose speed depends on how the signs of a are mixed). ``z`` may be ``a`` itself.
-    """
-    e, mask = scratch.views(a.shape[0])
-    one = a.dtype.type(1.0)
-    np.greater_equal(a, 0, out=mask)
-    _negative_abs_into(a, e)
-    np.exp(e, out=e)  # e = exp(-|a|), in [0, 1]
-    np.add(e, one, out=z)  # z = 1 + e, the denominator (a is not needed any more)
-    np.maximum(e, mask, out=e)  # the numerator
-    np.divide(e, z, out=z)
-
-
-def _tanh_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-    """z = tanh(a)."""
-    np.tanh(a, out=z)
-
-
-def _relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-    """z = max(0, a); NaN stays NaN and -0.0 becomes +0.0, as in activations.relu. ``z`` may be ``a``."""
-    np.maximum(a, a.dtype.type(0.0), out=z)
-
-
-def _leaky_relu_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch, negative_slope: float = 0.01) -> None:
-    """z = a where a > 0, negative_slope·a elsewhere."""
-    np.multiply(a, a.dtype.type(negative_slope), out=z)
-    np.copyto(z, a, where=a > 0)
-
-
-def _softmax_into(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-    """z_k = exp(a_k - C) / sum_i exp(a_i - C) row by row, C = the row's maximum (0 if not finite).
-
-    Subtracting C keeps every exponent <= 0, so exp never overflows (see activations.softmax).
-    ``z`` may be ``a`` itself.
-    """
-    m = _row_max(a)  # (rows, 1)
-    m = np.where(np.isfinite(m), m, a.dtype.type(0.0))
-    np.subtract(a, m, out=z)
-    with np.errstate(invalid="ignore", over="ignore"):
-        np.exp(z, out=z)
-        total = np.sum(z, axis=-1, keepdims=True)  # (rows, 1)
-        np.divide(z, total, out=z)
-
-
-def _row_max(a: np.ndarray) -> np.ndarray:
-    """np.max(a, axis=-1, keepdims=True); for a few columns, a column-by-column maximum, which
-    is several times faster than numpy's reduction over short rows (the maximum, NaN
-    included, does not depend on the order)."""
-    if a.shape[1] > 16:
-        return np.max(a, axis=-1, keepdims=True)
-    m = a[:, :1].copy()
-    for j in range(1, a.shape[1]):
-        np.maximum(m, a[:, j : j + 1], out=m)
-    return m
-
-
-_KERNELS: dict[str, Kernel] = {
-    "sigmoid": _sigmoid_into,
-    "tanh": _tanh_into,
-    "relu": _relu_into,
-    "softmax": _softmax_into,
-}
 
 
 def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool, bool]:
     """The kernel for a layer's activation, whether it needs scratch buffers, and whether
     it may write Z over A (same shape, and A not read after Z is written)."""
     act = layer.activation
-    same_shape = layer.units == layer.width
-    if REGISTRY_WRITES_OUT:
-        in_place = same_shape and act.spec.kind in ("elementwise", "rowwise")
-        return (lambda a, z, s: act(a, out=z)), False, in_place  # type: ignore[call-arg]
-    if act.name in _KERNELS:
-        return _KERNELS[act.name], act.name == "sigmoid", True
-    if act.name == "leaky_relu":
-        slope = float(act.params["negative_slope"])
-        return (lambda a, z, s: _leaky_relu_into(a, z, s, slope)), False, False
+    in_place = layer.units == layer.width and act.spec.kind in ("elementwise", "rowwise")
 
-    def fallback(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-        z[...] = act(a)  # any other activation: its own function, then copied into the buffer
+    def kernel(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
+        act(a, out=z)
 
-    return fallback, False, same_shape
+    return kernel, False, in_place
 
 
 class TiledForward:

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from nncli.activations import Activation, softmax
+from nncli.activations import softmax
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
 from nncli.engine import LayerObserver, TiledForward, check_batch, tile_rows_for
 from nncli.errors import InputError
