@@ -995,8 +995,16 @@ def _members(document: dict[str, Any]) -> str:
     return ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
 
 
+def from_array(matrix: np.ndarray, name: str = "<args>") -> InputSource:
+    """An InputSource over rows already in memory ((rows, width)), e.g. rows typed with -x."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2:
+        raise InputError(f"{name}: expected a (rows, values) table, got shape {matrix.shape}")
+    return _ArraySource(name, "array", matrix)
+
+
 class _ArraySource(InputSource):
-    """Rows already in memory (a parsed JSON document)."""
+    """Rows already in memory (a parsed JSON document, or rows given on the command line)."""
 
     def __init__(self, name: str, fmt: str, matrix: np.ndarray) -> None:
         self.name = name

@@ -71,14 +71,15 @@ class OutputChunk:
     """Consecutive output rows from ``Network.predict_batches``.
 
     ``Y`` (rows, output units) holds the outputs of input rows ``start`` .. ``start + rows - 1``
-    (0-based, counted over all batches); it is a new array the caller owns. ``predicted``
-    (rows,) is the argmax of the probabilities when asked for and the output has 2+ units,
-    -1 for a row whose probabilities hold NaN (no class).
+    (0-based, counted over all batches); it is a new array the caller owns. When asked for
+    and the output has 2+ units, ``probabilities`` (rows, classes) are those of
+    ``ForwardTrace.probabilities`` and ``predicted`` (rows,) their argmax (-1 for a NaN row).
     """
 
     start: int
     Y: np.ndarray
     predicted: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
 
 
 class Network:
@@ -192,11 +193,11 @@ class Network:
         source = self.probabilities_source() if predicted else None
         for start, Z, A in self._tiled(preprocess).run(batches, observer, source == "A"):
             Y = Z.copy()
-            classes = None
-            if source is not None:  # the same probabilities as ForwardTrace.probabilities
-                P = Y if source == "Y" else softmax(A if source == "A" else Y)
-                classes = predicted_classes(P)
-            yield OutputChunk(start=start, Y=Y, predicted=classes)
+            if source is None:
+                yield OutputChunk(start=start, Y=Y)
+                continue
+            P = Y if source == "Y" else softmax(A if source == "A" else Y)  # as ForwardTrace.probabilities
+            yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
 
     @property
     def tile_rows(self) -> int:

@@ -127,7 +127,8 @@ def test_no_input_anywhere(cli, write):
     path = write("n.yaml", "layers:\n  - activation: relu\n    weights: [[1, 2]]\n    bias: [0, 0]\n")
     result = cli("forward", path)
     assert result.exit_code == 1
-    assert result.stderr == f'Error: no input: give -x with 1 number (e.g. -x "0.5") or add \'inputs:\' to {path}\n'
+    assert result.stderr == (f'Error: no input: give -x with 1 number (e.g. -x "0.5"), --input-file, '
+                             f"or add 'inputs:' to {path}\n")
 
 
 def test_usage_errors_exit_2(cli):

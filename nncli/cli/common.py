@@ -38,6 +38,18 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+class InputFormat(str, Enum):
+    """Formats of input rows (``--input-format``); see nncli.data."""
+
+    csv = "csv"
+    tsv = "tsv"
+    npy = "npy"
+    npz = "npz"
+    json = "json"
+    jsonl = "jsonl"
+    idx = "idx"
+
+
 class Dtype(str, Enum):
     float64 = "float64"
     float32 = "float32"

@@ -11,18 +11,8 @@ from typing import Annotated, Callable, Iterator, Optional
 import typer
 
 from nncli.cli import app
-from nncli.cli.common import Dtype, handles_errors, stdout_console
+from nncli.cli.common import Dtype, InputFormat, handles_errors, stdout_console
 from nncli.errors import InputError
-
-
-class InputFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    npy = "npy"
-    npz = "npz"
-    json = "json"
-    jsonl = "jsonl"
-    idx = "idx"
 
 
 class EvaluateFormat(str, Enum):
@@ -33,7 +23,9 @@ class EvaluateFormat(str, Enum):
 @app.command()
 @handles_errors
 def evaluate(
-    config: Annotated[Path, typer.Argument(help="The network's YAML config file.", show_default=False)],
+    config: Annotated[
+        Path, typer.Argument(help="The network's YAML config file.", show_default=False, metavar="CONFIG")
+    ],
     input_file: Annotated[
         str,
         typer.Option("--input-file", "-i", show_default=False,
@@ -72,7 +64,7 @@ def evaluate(
     stats: Annotated[
         bool, typer.Option("--stats", help="Also show per-layer statistics of A and Z over all rows.")
     ] = False,
-    precision: Annotated[int, typer.Option("--precision", "-p", min=0, max=17, help="Digits after the decimal point in tables.")] = 4,
+    precision: Annotated[int, typer.Option("--precision", min=0, max=17, help="Digits after the decimal point in tables.")] = 4,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
     ] = True,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from nncli.cli import app
-from nncli.cli.common import Dtype, handles_errors, stdout_console, write_stdout_bytes
+from nncli.cli.common import Dtype, InputFormat, handles_errors, stdout_console
 from nncli.errors import InputError
 
 
@@ -44,10 +46,34 @@ def forward(
         typer.Option(
             "--input", "-x",
             help='One input row: numbers separated by commas and/or spaces, e.g. -x "1.0,0.5". '
-            "Repeat for a batch. Default: the config's sample inputs.",
+            "Repeat for a batch. Default: --input-file, else the config's sample inputs.",
             show_default=False,
         ),
     ] = None,
+    input_file: Annotated[
+        Optional[str],
+        typer.Option("--input-file", "-i", show_default=False,
+                     help="Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX "
+                     "(*-idx3-ubyte, .gz ok); - reads stdin."),
+    ] = None,
+    input_format: Annotated[
+        Optional[InputFormat],
+        typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
+    ] = None,
+    key: Annotated[
+        Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")
+    ] = None,
+    divide_by: Annotated[
+        Optional[float],
+        typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
+    ] = None,
+    rows: Annotated[
+        Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:100.")
+    ] = None,
+    index: Annotated[Optional[int], typer.Option("--index", help="Only row N (0-based).")] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
+    ] = 8192,
     output_format: Annotated[
         Optional[ForwardFormat],
         typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy. "
@@ -73,17 +99,22 @@ def forward(
     explain: Annotated[
         bool, typer.Option("--explain", help="Write out every unit's arithmetic for the first sample.")
     ] = False,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Per-layer statistics of A and Z over all input rows "
+                           "(min, max, mean, std, NaN/Inf, saturated and dead units).")
+    ] = False,
     dtype: DtypeOpt = None,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
-    Prints each layer's A and Z in the book's notation, then the output Y and the probabilities (softmax of the last A) with the predicted class.
+    Prints each layer's A and Z in the book's notation, then the output Y and the probabilities (softmax of the last A) with the predicted class. Inputs come from -x, --input-file or the config's sample inputs. Files are read --batch-size rows at a time: tables show the first rows, while jsonl, csv and npy stream every row in bounded memory.
 
     Examples:
       nncli forward configs/three_layer.yaml
       nncli forward configs/three_layer.yaml --explain --no-layers
       nncli forward configs/xor.yaml -x "1,0" -x "1 1" --format csv
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
+      nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
     """
     from nncli.network import load_network
 
@@ -91,69 +122,212 @@ def forward(
         output = None
     if output_format is None:
         output_format = _format_from_extension(output)
+    if explain and output_format is not ForwardFormat.table:
+        raise InputError("--explain shows tables; use it with --format table")
+    if inputs and input_file is not None:
+        raise InputError("give inputs either with -x or with --input-file, not both")
+    if rows is not None and index is not None:
+        raise InputError("give either --rows or --index, not both")
     network = load_network(config, dtype.value if dtype else None)
-    row_labels: list[str] | None
+    if divide_by is not None:
+        network = network.with_preprocess(divide_by)
+    selection = None
+    if rows is not None or index is not None:
+        from nncli.data import index_rows, parse_rows_spec
+
+        selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
+
+    with _open_source(network, config, inputs, input_file, input_format, key) as (source, names):
+        source.check_width(network.input_size, network.name)
+        first = _first_row(source, selection)
+        row_labels = names[first:] if names else None
+        if output_format is ForwardFormat.table:
+            _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
+                   no_layers, explain, stats, output)
+        elif output_format is ForwardFormat.json:
+            _json(network, source, selection, stats, output)
+        else:
+            _stream(network, source, selection, batch_size, first, output_format, stats, output)
+
+
+@contextlib.contextmanager
+def _open_source(network, config: Path, inputs: list[str] | None, input_file: str | None,  # type: ignore[no-untyped-def]
+                 input_format: InputFormat | None, key: str | None):
+    """The input rows as an InputSource, and their names (for -x and the config's samples)."""
+    from nncli.data import from_array, open_inputs
+
+    if input_file is not None:
+        with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+            yield source, None
+        return
     if inputs:
         from nncli.rows import parse_row
 
-        rows = []
+        parsed = []
         for n, text in enumerate(inputs, start=1):
             row = parse_row(text, f"--input #{n}")
             if len(row) != network.input_size:
                 raise InputError(
                     f"--input #{n} has {_values(len(row))} but network '{network.name}' takes {network.input_size}"
                 )
-            rows.append(row)
-        X = rows
-        row_labels = None
-    elif network.spec.inputs:
-        import numpy as np
-
-        X = np.vstack([r for _name, r in network.spec.inputs])
-        row_labels = []
-        for name, r in network.spec.inputs:
-            row_labels.extend([name] if r.shape[0] == 1 else [f"{name}[{i}]" for i in range(r.shape[0])])
-    else:
-        raise InputError(
-            f"no input: give -x with {_values(network.input_size).replace('value', 'number')} (e.g. -x \"{', '.join(['0.5'] * network.input_size)}\")"
-            f" or add 'inputs:' to {config}"
-        )
-    if explain and output_format is not ForwardFormat.table:
-        raise InputError("--explain shows tables; use it with --format table")
-
-    trace = network.forward(X)
-
-    if output_format is ForwardFormat.table:
-        from nncli.render.trace import render_trace
-
-        def draw(console) -> None:  # type: ignore[no-untyped-def]
-            render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels)
-            if explain:
-                from nncli.render.explain import explain as explain_trace
-                from nncli.render.trace import render_explain
-
-                render_explain(console, explain_trace(trace, network.layers, precision=precision))
-
-        _emit_rich(draw, output)
+            parsed.append(row)
+        yield from_array(np.array(parsed, dtype=np.float64), "--input"), None
         return
+    if network.spec.inputs:
+        names: list[str] = []
+        for name, block in network.spec.inputs:
+            names.extend([name] if block.shape[0] == 1 else [f"{name}[{i}]" for i in range(block.shape[0])])
+        yield from_array(np.vstack([block for _name, block in network.spec.inputs]), "inputs"), names
+        return
+    raise InputError(
+        f"no input: give -x with {_values(network.input_size).replace('value', 'number')}"
+        f" (e.g. -x \"{', '.join(['0.5'] * network.input_size)}\"), --input-file, or add 'inputs:' to {config}"
+    )
+
+
+def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyped-def]
+    """The 0-based index in the source of the first selected row (for labels and jsonl's index)."""
+    if selection is None or selection.start is None:
+        return 0
+    if selection.start >= 0:
+        return selection.start
+    return max(0, (source.n_rows or 0) + selection.start)
+
+
+def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
+           no_layers, explain, stats, output) -> None:
+    """Tables of the first rows (all of them when they are few); --stats reads every row."""
+    from nncli.render.trace import render_trace
+
+    total = source.count(selection)
+    head_rows = total if total is not None and total <= max(max_rows, 1000) else max_rows
+    batches = source.batches(max(batch_size, head_rows), selection)
+    first_batch = next(batches)
+    head = first_batch[:head_rows]
+    trace = network.forward(head)
+    layer_stats = None
+    if stats:
+        from nncli.evaluate import BatchStats
+
+        layer_stats = BatchStats(network)
+        for _chunk in network.predict_batches(_chain(first_batch, batches), observer=layer_stats.observe):
+            pass
+    shown = head.shape[0]
+    note = None
+    if total is None or shown < total:
+        of = f"of {total:,}" if total is not None else "of the input"
+        note = f"rows {first}–{first + shown - 1} {of}: the first {shown} (--rows START:STOP shows others)"
+
+    def draw(console) -> None:  # type: ignore[no-untyped-def]
+        render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
+                     first_row=first, note=note)
+        if explain:
+            from nncli.render.explain import explain as explain_trace
+            from nncli.render.trace import render_explain
+
+            render_explain(console, explain_trace(trace, network.layers, precision=precision))
+        if layer_stats is not None:
+            from nncli.render.evaluate import render_stats
+
+            render_stats(console, layer_stats.result(), precision)
+
+    _emit_rich(draw, output)
+
+
+def _json(network, source, selection, stats: bool, output: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """One JSON document with every layer of every selected row."""
+    from nncli.render import machine
+    from nncli.render.jsonout import dumps
+
+    trace = network.forward(source.read_all(selection))
+    document = machine.trace_document(trace, network)
+    if stats:
+        from nncli.evaluate import BatchStats
+
+        layer_stats = BatchStats(network)
+        layer_stats.add_trace(trace)
+        document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
+    _write_text(dumps(document) + "\n", output)
+
+
+def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
+            stats: bool, output: Path | None) -> None:
+    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
+    from nncli.render import machine
+
+    layer_stats = None
+    observer = None
+    if stats:
+        from nncli.evaluate import BatchStats
+
+        layer_stats = BatchStats(network)
+        observer = layer_stats.observe
+    if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
+        raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
+    chunks = network.predict_batches(source.batches(batch_size, selection, reuse=True), predicted=True,
+                                     observer=observer)
+    with _sink(output, binary=output_format is ForwardFormat.npy) as write:
+        if output_format is ForwardFormat.npy:
+            _write_npy(chunks, source.count(selection), network, write)
+        elif output_format is ForwardFormat.jsonl:
+            for chunk in chunks:
+                write("".join(machine.jsonl_lines(chunk.Y, chunk.probabilities, chunk.predicted, first + chunk.start)))
+        else:
+            write(machine.csv_header(network))
+            for chunk in chunks:
+                write("".join(machine.csv_rows(chunk.Y, chunk.predicted)))
+    if layer_stats is not None:  # a table for people, on stderr so it never mixes with the data
+        from nncli.cli.common import stderr_console
+        from nncli.render.evaluate import render_stats
+
+        render_stats(stderr_console(), layer_stats.result())
+
+
+def _write_npy(chunks, count: int | None, network, write) -> None:  # type: ignore[no-untyped-def]
+    """A .npy of the output: the header first when the row count is known, else after spooling."""
+    import tempfile
 
     from nncli.render import machine
 
-    if output_format is ForwardFormat.npy:
-        data = machine.npy_bytes(trace.output)
-        if output is None:
-            if sys.stdout.isatty():
-                raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-            write_stdout_bytes(data)
-        else:
-            _write_file(output, data)
+    if count is not None:
+        write(machine.npy_header(count, network.output_size, network.dtype))
+        for chunk in chunks:
+            write(np.ascontiguousarray(chunk.Y).tobytes())
         return
-    if output_format is ForwardFormat.json:
-        text = machine.trace_json(trace, network)
-    elif output_format is ForwardFormat.jsonl:
-        text = "".join(machine.jsonl_lines(trace))
-    else:
-        text = machine.csv_header(network) + "".join(machine.csv_rows(trace))
+    with tempfile.TemporaryFile() as spool:  # rows from a stream: count them first
+        n = 0
+        for chunk in chunks:
+            spool.write(np.ascontiguousarray(chunk.Y).tobytes())
+            n += chunk.Y.shape[0]
+        write(machine.npy_header(n, network.output_size, network.dtype))
+        spool.seek(0)
+        while block := spool.read(1 << 20):
+            write(block)
+
+
+@contextlib.contextmanager
+def _sink(output: Path | None, binary: bool):  # type: ignore[no-untyped-def]
+    """A write function to stdout, or into a file that appears whole or not at all."""
+    if output is None:
+        if binary:
+            sys.stdout.flush()
+            yield sys.stdout.buffer.write
+            sys.stdout.buffer.flush()
+        else:
+            yield sys.stdout.write
+        return
+    from nncli.outfile import atomic_output
+
+    with atomic_output(output, "wb" if binary else "w") as handle:
+        yield handle.write
+
+
+def _chain(first, rest):  # type: ignore[no-untyped-def]
+    yield first
+    yield from rest
+
+
+def _write_text(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:

@@ -45,17 +45,19 @@ def trace_json(trace: ForwardTrace, network: Network) -> str:
     return dumps(trace_document(trace, network)) + "\n"
 
 
-def jsonl_lines(trace: ForwardTrace, start: int = 0) -> Iterator[str]:
-    """``--format jsonl``: one object per input row, ``index`` counting from ``start``."""
-    output = clean(trace.output)
-    probabilities = clean(trace.probabilities) if trace.probabilities is not None else None
-    predicted = _predicted_list(trace.predicted)
-    for i in range(trace.output.shape[0]):
+def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted: np.ndarray | None,
+                start: int = 0) -> Iterator[str]:
+    """``--format jsonl``: one object per row, ``{"index", "output", "probabilities", "predicted"}``,
+    ``index`` counting from ``start``."""
+    rows = clean(output)
+    probs = clean(probabilities) if probabilities is not None else None
+    classes = _predicted_list(predicted)
+    for i in range(output.shape[0]):
         record = {
             "index": start + i,
-            "output": output[i],
-            "probabilities": probabilities[i] if probabilities is not None else None,
-            "predicted": predicted[i] if predicted is not None else None,
+            "output": rows[i],
+            "probabilities": probs[i] if probs is not None else None,
+            "predicted": classes[i] if classes is not None else None,
         }
         yield dumps(record) + "\n"
 
@@ -67,11 +69,10 @@ def csv_header(network: Network) -> str:
     return _csv_line([*names, "predicted"])
 
 
-def csv_rows(trace: ForwardTrace) -> Iterator[str]:
+def csv_rows(output: np.ndarray, predicted: np.ndarray | None) -> Iterator[str]:
     """CSV data rows: the output values at full precision, then the predicted index (empty
-    for a 1-unit output)."""
-    predicted = trace.predicted
-    values = trace.output.astype(np.float64).tolist()
+    for a 1-unit output or a row that predicts nothing)."""
+    values = output.astype(np.float64).tolist()
     for i, row in enumerate(values):
         cells = [_csv_number(v) for v in row]
         cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] >= 0 else "")
@@ -82,6 +83,16 @@ def npy_bytes(array: np.ndarray) -> bytes:
     """The array as the bytes of a .npy file (format version 1.0, no pickle)."""
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npy_header(rows: int, columns: int, dtype: np.dtype) -> bytes:
+    """The header of a .npy file holding a C-ordered (rows, columns) array of ``dtype``; the
+    raw row data follows it (so a known number of rows can be streamed)."""
+    buffer = io.BytesIO()
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+              "shape": (rows, columns)}
+    np.lib.format.write_array_header_1_0(buffer, header)
     return buffer.getvalue()
 
 

@@ -113,6 +113,7 @@ def render_trace(
     show_layers: bool = True,
     row_labels: Sequence[str] | None = None,
     first_row: int = 0,
+    note: str | None = None,
 ) -> None:
     """Print the trace: per layer ``Ak = Z(k-1)·Wk + Bk`` and ``Zk = h(Ak)``, then the output Y
     and the probabilities (softmax of the last A) with the predicted class per sample."""
@@ -127,6 +128,8 @@ def render_trace(
     console.print(header)
     if network.spec.description:
         console.print(Text(network.spec.description, style="dim"))
+    if note:
+        console.print(Text(note, style="dim"))
     width = console.width
     parts: list[RenderableType] = []
 
