@@ -66,7 +66,7 @@ def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
 def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
     """X as a 2-D numeric array (a 1-D X is one sample); InputError on a wrong shape or width.
 
-    The same checks, with the same messages, as ``Network.prepare``.
+    Network.prepare (the slow path) and the tiled fast path both check their input with it.
     """
     arr = np.asarray(X)
     if arr.ndim == 1:

@@ -114,17 +114,7 @@ class Network:
     def prepare(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
         """X as a (batch, inputs) array in the network's dtype, divided by ``divide_by`` if the
         config asks for it. A 1-D X is one sample. Raises InputError on a wrong width."""
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            arr = arr[None, :]
-        if arr.ndim != 2:
-            raise InputError(f"input must be a (batch, {self.input_size}) matrix, got shape {arr.shape}")
-        if arr.dtype.kind not in "biuf":
-            raise InputError(f"input must be numeric, got {arr.dtype}")
-        if arr.shape[1] != self.input_size:
-            raise InputError(
-                f"input rows have {arr.shape[1]} values but network '{self.name}' takes {self.input_size}"
-            )
+        arr = check_batch(X, self.input_size, self.name)
         with np.errstate(over="ignore"):
             out = arr.astype(self.dtype, copy=True)
         if arr.dtype.kind == "f" and arr.dtype.itemsize > self.dtype.itemsize:

@@ -6,7 +6,8 @@ import functools
 import os
 import sys
 from enum import Enum
-from typing import Any, Callable, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
@@ -113,3 +114,30 @@ def write_stdout_bytes(data: bytes) -> None:
 
 
 PRECISION_HELP = "Digits after the decimal point in tables."
+
+# Options that several commands share, declared once.
+ConfigArg = Annotated[
+    Path, typer.Argument(help="The network's YAML config file.", show_default=False, metavar="CONFIG")
+]
+DtypeOpt = Annotated[
+    Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
+]
+PrecisionOpt = Annotated[int, typer.Option("--precision", min=0, max=17, help=PRECISION_HELP)]
+InputFormatOpt = Annotated[
+    Optional[InputFormat],
+    typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
+]
+KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
+DivideByOpt = Annotated[
+    Optional[float],
+    typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
+]
+RowsOpt = Annotated[
+    Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:100.")
+]
+BatchSizeOpt = Annotated[
+    int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
+]
+INPUT_FILE_HELP = (
+    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."
+)

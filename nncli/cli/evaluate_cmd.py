@@ -5,13 +5,25 @@ from __future__ import annotations
 import contextlib
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
 from nncli.cli import app
-from nncli.cli.common import Dtype, InputFormat, handles_errors, stdout_console
+from nncli.cli.common import (
+    INPUT_FILE_HELP,
+    BatchSizeOpt,
+    ConfigArg,
+    DivideByOpt,
+    DtypeOpt,
+    InputFormat,
+    InputFormatOpt,
+    KeyOpt,
+    PrecisionOpt,
+    RowsOpt,
+    handles_errors,
+    stdout_console,
+)
 from nncli.errors import InputError
 
 
@@ -23,48 +35,33 @@ class EvaluateFormat(str, Enum):
 @app.command()
 @handles_errors
 def evaluate(
-    config: Annotated[
-        Path, typer.Argument(help="The network's YAML config file.", show_default=False, metavar="CONFIG")
-    ],
+    config: ConfigArg,
     input_file: Annotated[
         str,
-        typer.Option("--input-file", "-i", show_default=False,
-                     help="Input rows: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - for stdin."),
+        typer.Option("--input-file", "-i", show_default=False, help=INPUT_FILE_HELP),
     ],
     labels: Annotated[
         str,
         typer.Option("--labels", "-l", show_default=False,
                      help="True classes, one per input row: IDX (*-idx1-ubyte), .npy, .csv, ... or one-hot rows."),
     ],
-    input_format: Annotated[
-        Optional[InputFormat],
-        typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
-    ] = None,
-    key: Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")] = None,
+    input_format: InputFormatOpt = None,
+    key: KeyOpt = None,
     labels_format: Annotated[
         Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
     ] = None,
     labels_key: Annotated[Optional[str], typer.Option("--labels-key", help="The array of a labels .npz.")] = None,
-    divide_by: Annotated[
-        Optional[float],
-        typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
-    ] = None,
-    rows: Annotated[
-        Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:1000.")
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
-    ] = 8192,
-    dtype: Annotated[
-        Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
-    ] = None,
+    divide_by: DivideByOpt = None,
+    rows: RowsOpt = None,
+    batch_size: BatchSizeOpt = 8192,
+    dtype: DtypeOpt = None,
     output_format: Annotated[
         EvaluateFormat, typer.Option("--format", "-f", help="table (Rich tables) or json.")
     ] = EvaluateFormat.table,
     stats: Annotated[
         bool, typer.Option("--stats", help="Also show per-layer statistics of A and Z over all rows.")
     ] = False,
-    precision: Annotated[int, typer.Option("--precision", min=0, max=17, help="Digits after the decimal point in tables.")] = 4,
+    precision: PrecisionOpt = 4,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
     ] = True,

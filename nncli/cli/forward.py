@@ -12,7 +12,20 @@ import numpy as np
 import typer
 
 from nncli.cli import app
-from nncli.cli.common import Dtype, InputFormat, handles_errors, stdout_console
+from nncli.cli.common import (
+    INPUT_FILE_HELP,
+    BatchSizeOpt,
+    ConfigArg,
+    DivideByOpt,
+    DtypeOpt,
+    InputFormat,
+    InputFormatOpt,
+    KeyOpt,
+    PrecisionOpt,
+    RowsOpt,
+    handles_errors,
+    stdout_console,
+)
 from nncli.errors import InputError
 
 
@@ -29,14 +42,6 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
-ConfigArg = Annotated[
-    Path, typer.Argument(help="The network's YAML config file.", show_default=False, metavar="CONFIG")
-]
-DtypeOpt = Annotated[
-    Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
-]
-
-
 @app.command()
 @handles_errors
 def forward(
@@ -51,29 +56,14 @@ def forward(
         ),
     ] = None,
     input_file: Annotated[
-        Optional[str],
-        typer.Option("--input-file", "-i", show_default=False,
-                     help="Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX "
-                     "(*-idx3-ubyte, .gz ok); - reads stdin."),
+        Optional[str], typer.Option("--input-file", "-i", show_default=False, help=INPUT_FILE_HELP)
     ] = None,
-    input_format: Annotated[
-        Optional[InputFormat],
-        typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
-    ] = None,
-    key: Annotated[
-        Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")
-    ] = None,
-    divide_by: Annotated[
-        Optional[float],
-        typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
-    ] = None,
-    rows: Annotated[
-        Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:100.")
-    ] = None,
+    input_format: InputFormatOpt = None,
+    key: KeyOpt = None,
+    divide_by: DivideByOpt = None,
+    rows: RowsOpt = None,
     index: Annotated[Optional[int], typer.Option("--index", help="Only row N (0-based).")] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
-    ] = 8192,
+    batch_size: BatchSizeOpt = 8192,
     output_format: Annotated[
         Optional[ForwardFormat],
         typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy. "
@@ -84,9 +74,7 @@ def forward(
         typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout.",
                      dir_okay=False, show_default=False),
     ] = None,
-    precision: Annotated[
-        int, typer.Option("--precision", min=0, max=17, help="Digits after the decimal point in tables.")
-    ] = 4,
+    precision: PrecisionOpt = 4,
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=2, help="Rows shown per matrix before summarising with …")
     ] = 10,
