@@ -20,7 +20,6 @@ nothing is ever unpickled (object arrays are refused).
 
 from __future__ import annotations
 
-import gzip
 import io
 import math
 import re
@@ -466,6 +465,8 @@ class _GzipStream(io.RawIOBase):
         super().__init__()
         self.name = name
         self._raw = raw
+        import gzip  # only for .gz input (start-up time)
+
         self._gz = gzip.GzipFile(fileobj=raw, mode="rb")
 
     def readable(self) -> bool:
@@ -476,7 +477,7 @@ class _GzipStream(io.RawIOBase):
             return self._gz.readinto(buffer)
         except EOFError:
             raise InputError(f"{self.name}: truncated gzip data (the compressed file ends too early)") from None
-        except (gzip.BadGzipFile, zlib.error, OSError) as err:
+        except (EOFError, zlib.error, OSError) as err:  # gzip.BadGzipFile is an OSError
             raise InputError(f"{self.name}: corrupt gzip data ({err})") from None
 
     def close(self) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 
 from nncli.config import LayerSpec
 from nncli.errors import InputError
+from nncli.network import check_batch
 
 # Rows per tile. Large enough that BLAS runs at full speed (and takes its large-matrix
 # kernels), small enough that one tile's A and Z of a narrow network fit in a core's L2 cache.
@@ -61,23 +62,6 @@ def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
         rows = MAX_TILE_ROWS
     rows = int(rows) // 256 * 256
     return max(MIN_TILE_ROWS, min(MAX_TILE_ROWS, rows))
-
-
-def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
-    """X as a 2-D numeric array (a 1-D X is one sample); InputError on a wrong shape or width.
-
-    Network.prepare (the slow path) and the tiled fast path both check their input with it.
-    """
-    arr = np.asarray(X)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2:
-        raise InputError(f"input must be a (batch, {input_size}) matrix, got shape {arr.shape}")
-    if arr.dtype.kind not in "biuf":
-        raise InputError(f"input must be numeric, got {arr.dtype}")
-    if arr.shape[1] != input_size:
-        raise InputError(f"input rows have {arr.shape[1]} values but network '{network_name}' takes {input_size}")
-    return arr
 
 
 # --- activations written into a buffer ----------------------------------------------------

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from nncli.activations import softmax
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
-from nncli.engine import LayerObserver, TiledForward, check_batch, tile_rows_for
 from nncli.errors import InputError
+
+if TYPE_CHECKING:  # the fast path's module is imported when it is first used (start-up time)
+    from nncli.engine import LayerObserver, TiledForward
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,23 @@ class OutputChunk:
     Y: np.ndarray
     predicted: np.ndarray | None = None
     probabilities: np.ndarray | None = None
+
+
+def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
+    """X as a 2-D numeric array (a 1-D X is one sample); InputError on a wrong shape or width.
+
+    Network.prepare (the slow path) and the tiled fast path both check their input with it.
+    """
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise InputError(f"input must be a (batch, {input_size}) matrix, got shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"input must be numeric, got {arr.dtype}")
+    if arr.shape[1] != input_size:
+        raise InputError(f"input rows have {arr.shape[1]} values but network '{network_name}' takes {input_size}")
+    return arr
 
 
 class Network:
@@ -192,6 +211,8 @@ class Network:
     @property
     def tile_rows(self) -> int:
         """Rows per tile of the fast path; fixed for a network (see nncli.engine)."""
+        from nncli.engine import tile_rows_for
+
         return tile_rows_for(self.layers, self.dtype)
 
     def with_preprocess(self, divide_by: float | None) -> "Network":
@@ -205,6 +226,8 @@ class Network:
         return Network(replace(self.spec, preprocess=Preprocess(divide_by=divide_by)))
 
     def _tiled(self, preprocess: bool) -> TiledForward:
+        from nncli.engine import TiledForward
+
         divide_by = self.spec.preprocess.divide_by if preprocess else None
         return TiledForward(self.layers, self.dtype, self.input_size, self.name, divide_by, self.tile_rows)
 

@@ -31,7 +31,9 @@ def cli(monkeypatch):
     """
     from typer.testing import CliRunner
 
-    from nncli.cli import app
+    from nncli.cli import all_commands
+
+    app = all_commands()
 
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")

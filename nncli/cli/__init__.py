@@ -4,7 +4,6 @@ Commands import their heavy modules (rich, the renderers) inside the function bo
 ``nncli forward --format json`` never pays for Rich.
 """
 
-from __future__ import annotations
 
 import os
 import sys
@@ -20,6 +19,20 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _asks_for_help_or_completion() -> bool:
+    return any(arg in ("-h", "--help") for arg in sys.argv[1:]) or any(
+        key.startswith("_NNCLI_COMPLETE") or key == "_TYPER_COMPLETE_ARGS" for key in os.environ
+    )
+
+
+def all_commands() -> typer.Typer:
+    """The app with every command registered (what tests and documentation tools use)."""
+    from nncli.cli import commands
+
+    commands.register()
+    return app
 
 
 def _version(value: bool) -> None:
@@ -40,15 +53,13 @@ def _root(
     """
 
 
-def _register_commands() -> None:
-    from nncli.cli import commands  # noqa: F401  (registers the commands on `app`)
-
-
-_register_commands()
-
-
 def main() -> None:
     """Entry point of the ``nncli`` console script."""
+    from nncli.cli import commands
+
+    # The first argument that is not an option names the command (when it names one).
+    first = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    commands.register(first if first and not _asks_for_help_or_completion() else None)
     try:
         app(prog_name="nncli")
     except BrokenPipeError:

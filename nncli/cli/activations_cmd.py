@@ -1,6 +1,5 @@
 """``nncli activations``: list, evaluate and plot the activation functions (a thin layer over the registry)."""
 
-from __future__ import annotations
 
 import sys
 from enum import Enum

@@ -1,6 +1,5 @@
 """What the commands share: the error handler, the output options, the consoles."""
 
-from __future__ import annotations
 
 import functools
 import os

@@ -1,6 +1,5 @@
 """``nncli evaluate`` (score a classifier on labelled data) — a thin layer over nncli.evaluate."""
 
-from __future__ import annotations
 
 import contextlib
 import sys

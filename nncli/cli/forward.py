@@ -1,6 +1,5 @@
 """``nncli forward`` (run the network, show every layer) and ``nncli validate`` (check a config)."""
 
-from __future__ import annotations
 
 import contextlib
 import sys

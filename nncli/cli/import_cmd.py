@@ -1,6 +1,5 @@
 """``nncli import-weights`` — convert a pickle of numpy arrays (the book's .pkl) to .npz, safely."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -6,7 +6,6 @@ the command ignores unknown "options", and any leftover token that is not a numb
 reported as an unknown option.
 """
 
-from __future__ import annotations
 
 import re
 import sys
