@@ -283,6 +283,9 @@ def _check_number(p: Param, number: float, value: Any) -> None:
         raise ActivationError(f"parameter '{p.name}' must be zero or positive, not {value!r}")
     if p.domain == "nonzero" and number == 0:
         raise ActivationError(f"parameter '{p.name}' must not be zero")
+    if p.domain in ("positive", "nonzero") and abs(number) < np.finfo(np.float64).tiny:
+        # These parameters divide: a subnormal one overflows every result it touches.
+        raise ActivationError(f"parameter '{p.name}' must be at least 2.2e-308 in magnitude, not {value!r}")
 
 
 def _is_number(value: Any) -> bool:

@@ -238,8 +238,8 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
     from nncli.render.activations import Curve, plot_samples, plot_text, save_plot
 
     lo, hi = x_range
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(f"--range {lo:g} {hi:g}: needs finite LO < HI")
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
+        raise InputError(f"--range {lo:g} {hi:g}: needs finite LO < HI, with HI - LO finite too")
     for act in acts:
         if any(isinstance(v, tuple) and len(v) > 1 for v in act.params.values()):
             raise ActivationError(f"{act.label}: per-unit parameters cannot be plotted; give a single value")
