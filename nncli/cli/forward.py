@@ -168,7 +168,7 @@ def _open_source(network, config: Path, inputs: list[str] | None, input_file: st
         return
     raise InputError(
         f"no input: give -x with {_values(network.input_size).replace('value', 'number')}"
-        f" (e.g. -x \"{', '.join(['0.5'] * network.input_size)}\"), --input-file, or add 'inputs:' to {config}"
+        f" (e.g. -x \"{_example_row(network.input_size)}\"), --input-file, or add 'inputs:' to {config}"
     )
 
 
@@ -384,6 +384,13 @@ def _format_from_extension(output: Path | None) -> ForwardFormat:
         if suffix in ("json", "jsonl", "csv", "npy"):
             return ForwardFormat(suffix)
     return ForwardFormat.table
+
+
+def _example_row(n: int) -> str:
+    """An example -x value for n inputs, shortened for wide inputs: "0.5, 0.5, ... (784 numbers)"."""
+    if n <= 6:
+        return ", ".join(["0.5"] * n)
+    return f"0.5, 0.5, ... ({n} numbers)"
 
 
 def _values(n: int) -> str:
