@@ -154,8 +154,9 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
         divide_by = None
         if "divide_by" in pre:
             divide_by = _number(pre["divide_by"], "divide_by")
-            if divide_by == 0 or not np.isfinite(divide_by):
-                raise ConfigError("divide_by must be a finite, non-zero number", pre["divide_by"].mark)
+            problem = divide_by_problem(divide_by, dtype)
+            if problem:
+                raise ConfigError(problem, pre["divide_by"].mark)
         preprocess = Preprocess(divide_by=divide_by)
 
     return NetworkSpec(
@@ -163,6 +164,19 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
         description=description, classes=classes, inputs=inputs, preprocess=preprocess,
         allow_nonfinite=allow_nonfinite,
     )
+
+
+def divide_by_problem(divide_by: float, dtype: str | np.dtype) -> str | None:
+    """Why ``divide_by`` cannot scale inputs in ``dtype`` (None when it can): it must be a
+    finite, non-zero number whose magnitude is a normal number of the dtype, so that neither
+    it nor 1/divide_by overflows (float32: between 1.2e-38 and 3.4e38)."""
+    info = np.finfo(np.dtype(dtype))
+    if divide_by == 0 or not np.isfinite(divide_by):
+        return f"divide_by must be a finite, non-zero number, not {divide_by:g}"
+    if not float(info.tiny) <= abs(divide_by) <= float(info.max) / 2:
+        return (f"divide_by {divide_by:g} is out of range for {np.dtype(dtype)} "
+                f"(its magnitude must be between {float(info.tiny):.2g} and {float(info.max) / 2:.2g})")
+    return None
 
 
 # --- layers ---------------------------------------------------------------------------

@@ -303,7 +303,7 @@ def _open_stream(
         if fmt in ("csv", "tsv", "jsonl"):
             return _TextSource(stream, name, fmt, key, reopen)
         if fmt == "json":
-            return _json_source(stream, name, key)
+            return _json_source(stream, name, key, one_d)
         if fmt == "npy":
             return _BinarySource.npy(stream, name, reopen, one_d)
         return _BinarySource.idx(stream, name, reopen)
@@ -694,7 +694,8 @@ def _npz_source(path: Path, name: str, key: str | None, one_d: str) -> InputSour
             raise InputError(f"{name}: the archive holds no arrays")
         if key is None:
             if len(keys) > 1:
-                raise InputError(f"{name} holds several arrays ({', '.join(keys)}); choose one with --key")
+                option = "--labels-key" if one_d == "column" else "--key"
+                raise InputError(f"{name}: holds several arrays ({', '.join(keys)}); choose one with {option}")
             key = keys[0]
         elif key not in keys:
             raise InputError(f"{name} has no array '{key}'{did_you_mean(key, keys)}; it has: {', '.join(keys)}")
@@ -931,6 +932,8 @@ def _json_row(value: Any, key: str | None, mark: Mark, what: str = "row") -> lis
         if key not in value:
             raise InputError(f"{what} has no member '{key}' (it has: {_members(value)})", mark)
         value = value[key]
+    if type(value) in (int, float):  # a bare number: a row of one value (e.g. a label per line)
+        value = [value]
     if not isinstance(value, list) or not value:
         raise InputError(f"{what} must be a non-empty list of numbers, not {_json_kind(value)}", mark)
     row = []
@@ -958,10 +961,11 @@ def _json_kind(value: Any) -> str:
     return repr(value)
 
 
-def _json_source(stream: _Peekable, name: str, key: str | None) -> InputSource:
+def _json_source(stream: _Peekable, name: str, key: str | None, one_d: str = "row") -> InputSource:
     """A .json document (read whole): a list of rows, one row, or an object whose ``key`` is one of those.
 
     Rows may themselves be objects holding the row under ``key`` (as nncli's JSON Lines).
+    A flat list of numbers is one row, or with ``one_d="column"`` (labels) one value per row.
     """
     import json
 
@@ -982,6 +986,8 @@ def _json_source(stream: _Peekable, name: str, key: str | None) -> InputSource:
     mark = Mark(name)
     if isinstance(document, list) and document and all(isinstance(item, (list, dict)) for item in document):
         rows = [_json_row(item, key, mark, f"row {i}") for i, item in enumerate(document)]
+    elif one_d == "column" and isinstance(document, list) and document:
+        rows = [_json_row([item], key, mark, f"row {i}") for i, item in enumerate(document)]
     else:
         rows = [_json_row(document, key, mark, "row 0")]
     width = len(rows[0])

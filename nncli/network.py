@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import numpy as np
 
 from nncli.activations import softmax
-from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
+from nncli.config import LayerSpec, NetworkSpec, Preprocess, divide_by_problem, load_spec
 from nncli.errors import InputError
 
 if TYPE_CHECKING:  # the fast path's module is imported when it is first used (start-up time)
@@ -218,11 +218,11 @@ class Network:
     def with_preprocess(self, divide_by: float | None) -> "Network":
         """The same network with other preprocessing, e.g. ``--divide-by 255`` overriding the
         config's ``preprocess: {divide_by}`` (None: no division). Raises InputError if
-        divide_by is zero or not finite."""
+        divide_by is zero, not finite, or out of the dtype's range (see divide_by_problem)."""
         if divide_by is not None:
-            value = float(divide_by)
-            if value == 0 or not np.isfinite(value):
-                raise InputError(f"divide_by must be a finite, non-zero number, not {divide_by}")
+            problem = divide_by_problem(float(divide_by), self.dtype)
+            if problem:
+                raise InputError(problem)
         return Network(replace(self.spec, preprocess=Preprocess(divide_by=divide_by)))
 
     def _tiled(self, preprocess: bool) -> TiledForward:

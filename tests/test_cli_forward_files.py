@@ -104,3 +104,48 @@ def test_bad_row_midway_leaves_no_output_file(cli, tmp_path):
     result = cli("forward", IRIS, "-i", tmp_path / "x.csv", "-o", out, "--batch-size", "2")
     assert result.exit_code == 1 and ":6:" in result.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "x.csv"]
+
+
+@pytest.mark.parametrize("divide_by", ["1e300", "1e-50", "0", "nan"])
+def test_divide_by_out_of_the_dtype_range_is_refused(cli, tmp_path, divide_by):
+    np.save(tmp_path / "x.npy", np.ones((1, 4)))
+    result = cli("forward", IRIS, "-i", tmp_path / "x.npy", "--divide-by", divide_by, "--dtype", "float32")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: divide_by ")
+
+
+def test_json_without_layers(cli, iris_rows, tmp_path):
+    np.save(tmp_path / "x.npy", iris_rows)
+    doc = json.loads(cli("forward", IRIS, "-i", tmp_path / "x.npy", "-f", "json", "--no-layers").stdout)
+    assert doc["input"] is None and doc["layers"] == []
+    np.testing.assert_allclose(doc["output"], _expected(iris_rows).output, rtol=1e-15)
+
+
+def test_output_cannot_replace_the_input(cli, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("1,2,3,4\n")
+    result = cli("forward", IRIS, "-i", path, "-o", path, "-f", "csv")
+    assert result.exit_code == 1 and "is the input file" in result.stderr
+    assert path.read_text() == "1,2,3,4\n"
+
+
+def test_table_note_only_when_rows_are_hidden(cli, tmp_path):
+    (tmp_path / "x.csv").write_text("1,2,3,4\n" * 5)
+    assert "rows 0–" not in cli("forward", IRIS, "-i", tmp_path / "x.csv", "--no-layers").stdout
+    (tmp_path / "y.csv").write_text("1,2,3,4\n" * 30)
+    out = cli("forward", IRIS, "-i", tmp_path / "y.csv", "--no-layers", "--batch-size", "12").stdout
+    assert "rows 0–9: the first 10 (--rows START:STOP shows others)" in out
+
+
+def test_closed_pipe_ends_quietly_with_sigpipe_status(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    np.save(tmp_path / "x.npy", np.ones((200_000, 4)))
+    command = f'"{sys.executable}" -m nncli forward {IRIS} -i {tmp_path / "x.npy"} -f jsonl | head -n 1'
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 141 and proc.stderr == ""
+    assert json.loads(proc.stdout)["index"] == 0

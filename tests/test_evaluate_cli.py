@@ -250,3 +250,16 @@ def test_json_evaluate_does_not_import_rich(mnist_config):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stderr.strip().endswith("NO-RICH"), out.stderr
+
+
+def test_labels_as_a_json_list_or_a_number_per_jsonl_line(cli, tmp_path):
+    from tests.conftest import CONFIGS
+
+    (tmp_path / "x.csv").write_text("5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n7,3.2,4.7,1.4\n")
+    (tmp_path / "y.json").write_text("[0, 2, 1]\n")
+    (tmp_path / "y.jsonl").write_text("0\n2\n1\n")
+    for labels in ("y.json", "y.jsonl"):
+        result = cli("evaluate", CONFIGS / "iris_softmax.yaml", "-i", tmp_path / "x.csv", "-l", tmp_path / labels,
+                     "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        assert '"samples": 3' in result.stdout and '"correct": 3' in result.stdout

@@ -60,10 +60,4 @@ def main() -> None:
     # The first argument that is not an option names the command (when it names one).
     first = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     commands.register(first if first and not _asks_for_help_or_completion() else None)
-    try:
-        app(prog_name="nncli")
-    except BrokenPipeError:
-        # The reader went away (`nncli ... | head`): stop quietly, like other Unix tools.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+    app(prog_name="nncli")

@@ -27,6 +27,12 @@ def handles_errors(fn: F) -> F:
         except KeyboardInterrupt:
             print("Error: interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`nncli ... | head`): stop quietly with the status of a
+            # process ended by SIGPIPE (128 + 13), as other Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(141) from None
 
     return wrapper  # type: ignore[return-value]
 

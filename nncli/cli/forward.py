@@ -115,6 +115,9 @@ def forward(
         raise InputError("give inputs either with -x or with --input-file, not both")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
+    if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
+            and output.resolve() == Path(input_file).resolve():
+        raise InputError(f"-o {output} is the input file: the output would replace it")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(divide_by)
@@ -132,7 +135,7 @@ def forward(
             _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
                    no_layers, explain, stats, output)
         elif output_format is ForwardFormat.json:
-            _json(network, source, selection, stats, output)
+            _json(network, source, selection, stats, output, no_layers)
         else:
             _stream(network, source, selection, batch_size, first, output_format, stats, output)
 
@@ -191,6 +194,12 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
     batches = source.batches(max(batch_size, head_rows), selection)
     first_batch = next(batches)
     head = first_batch[:head_rows]
+    more = first_batch.shape[0] > head.shape[0]
+    if not more and total is None:  # a stream: is there anything after the first batch?
+        following = next(batches, None)
+        more = following is not None
+        if following is not None:
+            batches = _chain(following, batches)
     trace = network.forward(head)
     layer_stats = None
     if stats:
@@ -201,9 +210,9 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
             pass
     shown = head.shape[0]
     note = None
-    if total is None or shown < total:
-        of = f"of {total:,}" if total is not None else "of the input"
-        note = f"rows {first}–{first + shown - 1} {of}: the first {shown} (--rows START:STOP shows others)"
+    if more or (total is not None and shown < total):
+        of = f" of {total:,}" if total is not None else ""
+        note = f"rows {first}–{first + shown - 1}{of}: the first {shown} (--rows START:STOP shows others)"
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
@@ -221,13 +230,17 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
     _emit_rich(draw, output)
 
 
-def _json(network, source, selection, stats: bool, output: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """One JSON document with every layer of every selected row."""
+def _json(network, source, selection, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
+          no_layers: bool) -> None:
+    """One JSON document with every layer of every selected row (with ``no_layers``: without
+    the input and the layers, "input": null and "layers": [])."""
     from nncli.render import machine
     from nncli.render.jsonout import dumps
 
     trace = network.forward(source.read_all(selection))
     document = machine.trace_document(trace, network)
+    if no_layers:
+        document["input"], document["layers"] = None, []
     if stats:
         from nncli.evaluate import BatchStats
 
