@@ -110,7 +110,8 @@ def render_imported(console: Any, arrays: Sequence["ImportedArray"], output: str
         shape = "(" + ", ".join(str(d) for d in array.shape) + ("," if len(array.shape) == 1 else "") + ")"
         table.add_row(array.name, shape, array.dtype + ("" if array.finite else " (has NaN/Inf)"))
     console.print(table)
-    console.print(f"Wrote {output}: {len(arrays)} arrays, no pickle inside.")
+    count = f"{len(arrays)} array" + ("" if len(arrays) == 1 else "s")
+    console.print(f"Wrote {output}: {count}, no pickle inside.")
     console.print(f"Use it in a config: weights_file: {Path(output).name}")
 
 
