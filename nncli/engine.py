@@ -115,6 +115,8 @@ class TiledForward:
         self.network_name = network_name
         self.divide_by = None if divide_by is None else self.dtype.type(divide_by)
         self.tile_rows = tile_rows
+        self.row_offset = 0  # for messages: the input's first row in its file (with --rows)
+        self.source: str | None = None  # for messages: the file the rows come from
         T = tile_rows
         self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
         self._A: list[np.ndarray] = []
@@ -201,8 +203,10 @@ class TiledForward:
             overflowed = np.isinf(dest) & np.isfinite(X)
             if overflowed.any():
                 row, col = (int(i) for i in np.argwhere(overflowed)[0])
+                where = f"{self.source}: " if self.source else ""
                 raise InputError(
-                    f"input row {first_row + row}, value {col}: {float(X[row, col]):g} does not fit in "
+                    f"{where}input row {self.row_offset + first_row + row}, value {col + 1}: "
+                    f"{float(X[row, col]):g} does not fit in "
                     f"{self.dtype} (largest {float(np.finfo(self.dtype).max):.4g})"
                 )
         if self.divide_by is not None:

@@ -141,7 +141,7 @@ class Network:
             if overflowed.any():
                 row, col = (int(i) for i in np.argwhere(overflowed)[0])
                 raise InputError(
-                    f"input row {row}, value {col}: {float(arr[row, col]):g} does not fit in {self.dtype} "
+                    f"input row {row}, value {col + 1}: {float(arr[row, col]):g} does not fit in {self.dtype} "
                     f"(largest {float(np.finfo(self.dtype).max):.4g})"
                 )
         divide_by = self.spec.preprocess.divide_by
@@ -189,6 +189,8 @@ class Network:
         *,
         predicted: bool = False,
         observer: LayerObserver | None = None,
+        first_row: int = 0,
+        source: str | None = None,
     ) -> Iterator[OutputChunk]:
         """Stream batches (each (rows, inputs)) through the network; yield the outputs in chunks.
 
@@ -198,14 +200,17 @@ class Network:
         With ``predicted``, each chunk also carries the argmax of the probabilities (as
         ``ForwardTrace.predicted``). ``observer(k, A_k, Z_k)`` sees every layer of every tile
         (views valid only during the call), e.g. for ``nncli.evaluate.BatchStats``.
+        ``first_row`` and ``source`` only name the row and file in messages about bad values.
         """
-        source = self.probabilities_source() if predicted else None
-        for start, Z, A in self._tiled(preprocess).run(batches, observer, source == "A"):
+        where = self.probabilities_source() if predicted else None  # "Y", "A", "Z" or None
+        tiled = self._tiled(preprocess)
+        tiled.row_offset, tiled.source = first_row, source
+        for start, Z, A in tiled.run(batches, observer, where == "A"):
             Y = Z.copy()
-            if source is None:
+            if where is None:
                 yield OutputChunk(start=start, Y=Y)
                 continue
-            P = Y if source == "Y" else softmax(A if source == "A" else Y)  # as ForwardTrace.probabilities
+            P = Y if where == "Y" else softmax(A if where == "A" else Y)  # as ForwardTrace.probabilities
             yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
 
     @property

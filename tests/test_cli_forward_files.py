@@ -149,3 +149,11 @@ def test_closed_pipe_ends_quietly_with_sigpipe_status(tmp_path):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 141 and proc.stderr == ""
     assert json.loads(proc.stdout)["index"] == 0
+
+
+def test_value_too_large_for_float32_names_file_row_and_value(cli, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("1,2,3,4\n1,2,3,4\n1,2,3,4\n1,1e300,3,4\n")
+    result = cli("forward", IRIS, "--dtype", "float32", "-i", path, "--rows", "2:4", "-f", "csv")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: input row 3, value 2: 1e+300 does not fit in float32 (largest 3.403e+38)\n"

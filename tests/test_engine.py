@@ -231,7 +231,7 @@ def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
     net = _network(tmp_path, *NETWORKS[1], dtype="float32")
     X = np.zeros((net.tile_rows + 10, 30))
     X[net.tile_rows + 4, 2] = 1e300
-    with pytest.raises(InputError, match=rf"input row {net.tile_rows + 4}, value 2: 1e\+300 does not fit in float32"):
+    with pytest.raises(InputError, match=rf"input row {net.tile_rows + 4}, value 3: 1e\+300 does not fit in float32"):
         list(net.predict_batches([X[:7], X[7:]]))
     X[net.tile_rows + 4, 2] = np.inf  # an infinity fits: it is a value like any other
     assert net.predict(X).shape == (net.tile_rows + 10, 3)

@@ -265,7 +265,7 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
     chunks = network.predict_batches(source.batches(batch_size, selection, reuse=True), predicted=True,
-                                     observer=observer)
+                                     observer=observer, first_row=first, source=source.name)
     with _sink(output, binary=output_format is ForwardFormat.npy) as write:
         if output_format is ForwardFormat.npy:
             _write_npy(chunks, source.count(selection), network, write)
