@@ -11,7 +11,7 @@ size of the file (except ``.json``, which is one JSON document and is read whole
 
 Batches keep the file's own numbers: uint8 for MNIST's IDX, the stored dtype for NPY/NPZ,
 float64 for text. Conversion to the network's dtype and ``divide_by`` belong to the
-network (``Network.prepare`` / ``Network.predict_batches``), so they happen in one place.
+network (``Network.prepare`` for ``forward``, the tiled path of ``Network.predict_batches``).
 
 Rows are numbered from 0 (``rows`` selects like a Python slice); text formats report
 problems by file line and column, as editors show them. Every problem is an InputError;
@@ -477,7 +477,7 @@ class _GzipStream(io.RawIOBase):
             return self._gz.readinto(buffer)
         except EOFError:
             raise InputError(f"{self.name}: truncated gzip data (the compressed file ends too early)") from None
-        except (EOFError, zlib.error, OSError) as err:  # gzip.BadGzipFile is an OSError
+        except (zlib.error, OSError) as err:  # gzip.BadGzipFile is an OSError
             raise InputError(f"{self.name}: corrupt gzip data ({err})") from None
 
     def close(self) -> None:

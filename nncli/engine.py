@@ -11,8 +11,8 @@ work and memory traffic rather than to the matrix products. This module runs the
 Nothing is allocated per tile, and the bias and activation passes run over blocks of rows
 small enough to stay in the CPU cache between passes.
 
-Same numbers as ``forward``: the in-place activations below use the very formulas (and the
-order of operations) of ``nncli.activations``; any other activation is called as is.
+Same numbers as ``forward``: each layer calls the registry's own activation with ``out=``
+(``Activation.__call__(a, out=z)``), the very function ``Network.forward`` calls.
 
 Same numbers whatever the batch size: BLAS libraries pick different kernels (and so round
 differently in the last bit) for different numbers of rows, so the tiles are cut at fixed
@@ -23,11 +23,14 @@ in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from nncli.config import LayerSpec
+
+if TYPE_CHECKING:
+    from nncli.activations import Activation
 from nncli.errors import InputError
 from nncli.network import check_batch
 
@@ -64,36 +67,6 @@ def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
     return max(MIN_TILE_ROWS, min(MAX_TILE_ROWS, rows))
 
 
-# --- activations written into a buffer ----------------------------------------------------
-# The engine calls the registry's own functions with ``out=`` (Activation.__call__(a, out=z)):
-# the very functions Network.forward calls, so the bits agree by construction. Each writes
-# Z = h(A) into ``z`` without allocating a result; ``z`` may be ``a`` itself when _kernel_for
-# says so.
-
-Kernel = Callable[[np.ndarray, np.ndarray, "_Scratch"], None]
-
-
-class _Scratch:
-    """Per-layer temporaries of a tile's shape, allocated once (none of the registry's
-    functions need them today; the slot stays for kernels that would)."""
-
-    def __init__(self, rows: int, width: int, dtype: np.dtype, need: bool) -> None:
-        self.tmp = np.empty((rows, width), dtype) if need else None
-        self.mask = np.empty((rows, width), bool) if need else None
-
-
-def _kernel_for(layer: LayerSpec) -> tuple[Kernel, bool, bool]:
-    """The kernel for a layer's activation, whether it needs scratch buffers, and whether
-    it may write Z over A (same shape, and A not read after Z is written)."""
-    act = layer.activation
-    in_place = layer.units == layer.width and act.spec.kind in ("elementwise", "rowwise")
-
-    def kernel(a: np.ndarray, z: np.ndarray, scratch: _Scratch) -> None:
-        act(a, out=z)
-
-    return kernel, False, in_place
-
-
 class TiledForward:
     """Runs rows through a network's layers ``tile_rows`` at a time, reusing its buffers.
 
@@ -121,26 +94,24 @@ class TiledForward:
         self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
         self._A: list[np.ndarray] = []
         self._Z: list[np.ndarray] = []  # untouched (so never paged in) while Z is computed over A
-        self._kernels: list[Kernel | None] = []
-        self._in_place: list[bool] = []
-        self._scratch: list[_Scratch] = []
+        self._acts: list[Activation | None] = []  # None for identity (Z is A)
+        self._in_place: list[bool] = []  # may Z be written over A?
         self._block_rows: list[int] = []
         for layer in self.layers:
             A = np.empty((T, layer.width), self.dtype)
             self._A.append(A)
             block = EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)
             self._block_rows.append(max(16, min(T, int(block))))
-            if layer.activation.name == "identity":
+            act = layer.activation
+            if act.name == "identity":
                 self._Z.append(A)  # Z = A: no copy
-                self._kernels.append(None)
+                self._acts.append(None)
                 self._in_place.append(True)
-                self._scratch.append(_Scratch(0, 0, self.dtype, False))
                 continue
-            kernel, need_scratch, in_place = _kernel_for(layer)
             self._Z.append(np.empty((T, layer.units), self.dtype))
-            self._kernels.append(kernel)
-            self._in_place.append(in_place)
-            self._scratch.append(_Scratch(self._block_rows[-1], layer.width, self.dtype, need_scratch))
+            self._acts.append(act)
+            # Z may overwrite A when it has A's shape and each block of Z needs only its own block of A.
+            self._in_place.append(layer.units == layer.width and act.spec.kind in ("elementwise", "rowwise"))
 
     def run(
         self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None, keep_last_a: bool = False
@@ -225,15 +196,15 @@ class TiledForward:
             for index, layer in enumerate(self.layers):
                 A = self._A[index][:rows]
                 np.matmul(Z, layer.W, out=A)  # (rows, width)
-                kernel = self._kernels[index]
+                act = self._acts[index]
                 over_a = self._in_place[index] and observer is None and not (keep_last_a and index == last)
                 Z = (A if over_a else self._Z[index])[:rows]
                 step = self._block_rows[index]
                 for r in range(0, rows, step):  # bias and activation block by block, while in cache
                     a = A[r : r + step]
                     a += layer.b
-                    if kernel is not None:
-                        kernel(a, Z[r : r + step], self._scratch[index])
+                    if act is not None:
+                        act(a, out=Z[r : r + step])
                 if observer is not None:
                     observer(index + 1, A, Z)
         return Z, A

@@ -236,11 +236,6 @@ class Network:
         divide_by = self.spec.preprocess.divide_by if preprocess else None
         return TiledForward(self.layers, self.dtype, self.input_size, self.name, divide_by, self.tile_rows)
 
-    def iter_forward(self, batches: Iterator[np.ndarray], preprocess: bool = True) -> Iterator[ForwardTrace]:
-        """Forward each batch in turn (memory stays bounded by the batch size)."""
-        for batch in batches:
-            yield self.forward(batch, preprocess)
-
     def probabilities_source(self) -> str | None:
         """Where the probabilities come from: "Y" when the output activation is softmax (the
         output is the probabilities), "A" (softmax of the last A), "Z" (softmax of the output,

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from nncli.errors import InputError, NncliError
+from nncli.errors import InputError
 
 MAX_PICKLE_BYTES = 1 << 30  # 1 GiB: weights files of this kind are far smaller
 
@@ -110,8 +110,6 @@ def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
             f"{name}: refused to unpickle '{err}': only numpy arrays, lists and dicts are allowed "
             f"(nothing in the file was run)"
         ) from None
-    except NncliError:
-        raise
     except Exception as err:  # noqa: BLE001 - a damaged pickle can raise almost anything
         reason = " ".join(str(err).split()) or type(err).__name__
         raise InputError(f"{name}: not a readable pickle of arrays ({reason})") from None

@@ -138,7 +138,7 @@ def test_rowwise_and_grouping_values(cli):
     (["sigmoid", "--at", "0:1"], "Error: --at '0:1': expected START:STOP:COUNT"),
     (["glu", "--at", "1,2,3"], "Error: glu halves its inputs and needs an even number of them, got 3"),
     (["--plot", "--range", "3", "-3"], "Error: --range 3 -3: needs finite LO < HI"),
-    (["--save", "plot.jpg"], "Error: --save plot.jpg: write a .png or .svg file (got '.jpg')"),
+    (["--save", "plot.jpg"], "Error: --save plot.jpg: write a .png, .svg or .pdf file (got '.jpg')"),
     (["prelu", "--plot", "-p", "slope=0.1,0.2"], "Error: prelu(slope=[0.1, 0.2]): per-unit parameters cannot be plotted"),
 ])
 def test_bad_input_is_exit_1_with_one_line(cli, args, message):

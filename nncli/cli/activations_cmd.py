@@ -40,7 +40,7 @@ def activations_command(
     x_range: Annotated[tuple[float, float], typer.Option(
         "--range", metavar="LO HI", help="The plot's input range.")] = (-6.0, 6.0),
     save: Annotated[Optional[Path], typer.Option(
-        "--save", metavar="FILE", help="Write the plot to FILE.png or FILE.svg (needs matplotlib).",
+        "--save", metavar="FILE", help="Write the plot to FILE.png, FILE.svg or FILE.pdf (needs matplotlib).",
         dir_okay=False)] = None,
     depth: Annotated[int, typer.Option(
         "--depth", min=1, max=10_000, help="Layers L for the table's max|h'|^L column (vanishing gradients).")] = 10,
@@ -265,11 +265,11 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
     if save is not None:
         suffix = save.suffix.lower()
         if suffix not in (".png", ".svg", ".pdf"):
-            raise NncliError(f"--save {save}: write a .png or .svg file (got '{suffix or 'no extension'}')")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise NncliError("--save needs matplotlib: pip install 'nncli[plot]'") from None
+            raise NncliError(f"--save {save}: write a .png, .svg or .pdf file (got '{suffix or 'no extension'}')")
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise NncliError("--save needs matplotlib: pip install 'nncli[plot]'")
         x = np.linspace(lo, hi, 1201)
         save_plot(save, x, curves_for(x), (lo, hi), note)
         print(f"Wrote {save}", file=sys.stderr)

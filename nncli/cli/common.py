@@ -6,7 +6,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, TypeVar
+from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -37,7 +37,7 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``Error: message`` as one line on stderr and exit with ``code``."""
     one_line = " ".join(str(message).split("\n"))
     print(f"Error: {one_line}", file=sys.stderr)
@@ -109,13 +109,6 @@ def stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True, no_color="NO_COLOR" in os.environ or None, highlight=False)
-
-
-def write_stdout_bytes(data: bytes) -> None:
-    """Write binary data (e.g. .npy) to stdout."""
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
 
 
 PRECISION_HELP = "Digits after the decimal point in tables."

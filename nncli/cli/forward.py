@@ -372,15 +372,11 @@ def _emit_rich(draw, output: Path | None) -> None:  # type: ignore[no-untyped-de
         return
     from rich.console import Console
 
-    console = Console(record=True, file=open_null(), width=120, no_color=True)
-    draw(console)
-    _write_file(output, console.export_text().encode("utf-8"))
-
-
-def open_null():  # type: ignore[no-untyped-def]
     import io
 
-    return io.StringIO()
+    console = Console(record=True, file=io.StringIO(), width=120, no_color=True)
+    draw(console)
+    _write_file(output, console.export_text().encode("utf-8"))
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -25,7 +25,8 @@ def render_evaluation(console: Any, ev: "Evaluation", precision: int = 4) -> Non
     headline.append(_accuracy(ev.correct, ev.samples), style="bold")
     console.print(headline)
     if ev.unpredicted:
-        console.print(f"{ev.unpredicted} rows gave NaN outputs: no class predicted (counted as wrong)")
+        rows = "1 row" if ev.unpredicted == 1 else f"{ev.unpredicted} rows"
+        console.print(f"{rows} gave NaN outputs: no class predicted (counted as wrong)")
     console.print()
 
     n = len(ev.class_names)

@@ -40,11 +40,6 @@ def _predicted_list(predicted: np.ndarray | None) -> list[int | None] | None:
     return [int(p) if p >= 0 else None for p in predicted]
 
 
-def trace_json(trace: ForwardTrace, network: Network) -> str:
-    """``--format json``: one strict JSON object (newline-terminated)."""
-    return dumps(trace_document(trace, network)) + "\n"
-
-
 def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted: np.ndarray | None,
                 start: int = 0) -> Iterator[str]:
     """``--format jsonl``: one object per row, ``{"index", "output", "probabilities", "predicted"}``,
@@ -77,13 +72,6 @@ def csv_rows(output: np.ndarray, predicted: np.ndarray | None) -> Iterator[str]:
         cells = [_csv_number(v) for v in row]
         cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] >= 0 else "")
         yield _csv_line(cells)
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    """The array as the bytes of a .npy file (format version 1.0, no pickle)."""
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()
 
 
 def npy_header(rows: int, columns: int, dtype: np.dtype) -> bytes:
