@@ -31,8 +31,7 @@ from nncli.config import LayerSpec
 
 if TYPE_CHECKING:
     from nncli.activations import Activation
-from nncli.errors import InputError
-from nncli.network import check_batch
+from nncli.network import check_batch, check_fits
 
 # Rows per tile. Large enough that BLAS runs at full speed (and takes its large-matrix
 # kernels), small enough that one tile's A and Z of a narrow network fit in a core's L2 cache.
@@ -168,18 +167,9 @@ class TiledForward:
             # One pass: numpy converts X to dtype (exactly: the cast is safe) and divides.
             np.divide(X, self.divide_by, out=dest)
             return
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # reported by check_fits
             np.copyto(dest, X, casting="unsafe")
-        if X.dtype.kind == "f" and X.dtype.itemsize > self.dtype.itemsize:
-            overflowed = np.isinf(dest) & np.isfinite(X)
-            if overflowed.any():
-                row, col = (int(i) for i in np.argwhere(overflowed)[0])
-                where = f"{self.source}: " if self.source else ""
-                raise InputError(
-                    f"{where}input row {self.row_offset + first_row + row}, value {col + 1}: "
-                    f"{float(X[row, col]):g} does not fit in "
-                    f"{self.dtype} (largest {float(np.finfo(self.dtype).max):.4g})"
-                )
+        check_fits(X, dest, self.dtype, self.row_offset + first_row, self.source)
         if self.divide_by is not None:
             np.divide(dest, self.divide_by, out=dest)
 

@@ -101,6 +101,23 @@ def check_batch(X: object, input_size: int, network_name: str) -> np.ndarray:
     return arr
 
 
+def check_fits(source_values: np.ndarray, converted: np.ndarray, dtype: np.dtype, first_row: int = 0,
+               source: str | None = None) -> None:
+    """InputError if a finite value became inf when ``source_values`` were converted to
+    ``dtype`` (e.g. 1e300 into float32), naming the file, the row (``first_row`` + its index,
+    0-based) and the value (counted from 1)."""
+    if source_values.dtype.kind != "f" or source_values.dtype.itemsize <= np.dtype(dtype).itemsize:
+        return
+    overflowed = np.isinf(converted) & np.isfinite(source_values)
+    if overflowed.any():
+        row, col = (int(i) for i in np.argwhere(overflowed)[0])
+        where = f"{source}: " if source else ""
+        raise InputError(
+            f"{where}input row {first_row + row}, value {col + 1}: {float(source_values[row, col]):g} "
+            f"does not fit in {np.dtype(dtype)} (largest {float(np.finfo(dtype).max):.4g})"
+        )
+
+
 class Network:
     """A feed-forward network built from a NetworkSpec (see ``load_network``)."""
 
@@ -130,31 +147,28 @@ class Network:
         acts = ", ".join(layer.activation.label for layer in self.layers)
         return f"Network({self.name!r}, {shapes}, [{acts}], {self.dtype})"
 
-    def prepare(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> np.ndarray:
+    def prepare(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True, *,
+                first_row: int = 0, source: str | None = None) -> np.ndarray:
         """X as a (batch, inputs) array in the network's dtype, divided by ``divide_by`` if the
-        config asks for it. A 1-D X is one sample. Raises InputError on a wrong width."""
+        config asks for it. A 1-D X is one sample. Raises InputError on a wrong width or a value
+        too large for the dtype (``first_row`` and ``source`` name where X came from)."""
         arr = check_batch(X, self.input_size, self.name)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # reported by check_fits
             out = arr.astype(self.dtype, copy=True)
-        if arr.dtype.kind == "f" and arr.dtype.itemsize > self.dtype.itemsize:
-            overflowed = np.isinf(out) & np.isfinite(arr)
-            if overflowed.any():
-                row, col = (int(i) for i in np.argwhere(overflowed)[0])
-                raise InputError(
-                    f"input row {row}, value {col + 1}: {float(arr[row, col]):g} does not fit in {self.dtype} "
-                    f"(largest {float(np.finfo(self.dtype).max):.4g})"
-                )
+        check_fits(arr, out, self.dtype, first_row, source)
         divide_by = self.spec.preprocess.divide_by
         if preprocess and divide_by is not None:
             out /= self.dtype.type(divide_by)
         return out
 
-    def forward(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True) -> ForwardTrace:
+    def forward(self, X: Sequence[Sequence[float]] | np.ndarray, preprocess: bool = True, *,
+                first_row: int = 0, source: str | None = None) -> ForwardTrace:
         """Run every layer on X (batch, inputs) and keep A and Z of each.
 
         For layer k: ``Ak = Z(k-1)·Wk + bk`` (batch, width_k), ``Zk = hk(Ak)``, with Z0 = X.
+        ``first_row`` and ``source`` only name X's origin in messages about bad values.
         """
-        X = self.prepare(X, preprocess)
+        X = self.prepare(X, preprocess, first_row=first_row, source=source)
         traces = []
         Z = X
         for index, layer in enumerate(self.layers, start=1):

@@ -157,3 +157,12 @@ def test_value_too_large_for_float32_names_file_row_and_value(cli, tmp_path):
     result = cli("forward", IRIS, "--dtype", "float32", "-i", path, "--rows", "2:4", "-f", "csv")
     assert result.exit_code == 1
     assert result.stderr == f"Error: {path}: input row 3, value 2: 1e+300 does not fit in float32 (largest 3.403e+38)\n"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])
+def test_every_format_names_the_same_row_for_a_value_too_large(cli, tmp_path, fmt):
+    path = tmp_path / "huge.csv"
+    path.write_text("1,2,3,4\n1,2,3,4\n1,2,3,4\n1,1e300,3,4\n")
+    result = cli("forward", IRIS, "--dtype", "float32", "-i", path, "--rows", "2:4", "-f", fmt)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: input row 3, value 2: 1e+300 does not fit in float32 (largest 3.403e+38)\n"

@@ -135,7 +135,7 @@ def forward(
             _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
                    no_layers, explain, stats, output)
         elif output_format is ForwardFormat.json:
-            _json(network, source, selection, stats, output, no_layers)
+            _json(network, source, selection, first, stats, output, no_layers)
         else:
             _stream(network, source, selection, batch_size, first, output_format, stats, output)
 
@@ -200,7 +200,7 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         more = following is not None
         if following is not None:
             batches = _chain(following, batches)
-    trace = network.forward(head)
+    trace = network.forward(head, first_row=first, source=source.name)
     layer_stats = None
     if stats:
         from nncli.evaluate import BatchStats
@@ -230,14 +230,14 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
     _emit_rich(draw, output)
 
 
-def _json(network, source, selection, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
+def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
           no_layers: bool) -> None:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
     from nncli.render import machine
     from nncli.render.jsonout import dumps
 
-    trace = network.forward(source.read_all(selection))
+    trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
     document = machine.trace_document(trace, network)
     if no_layers:
         document["input"], document["layers"] = None, []
