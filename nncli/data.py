@@ -47,7 +47,9 @@ _IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0
 _IDX_NAME = re.compile(r"(^|[-_.])idx\d*([-_.]u?byte)?$", re.IGNORECASE)
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".npy": "npy", ".npz": "npz", ".json": "json",
              ".jsonl": "jsonl", ".ndjson": "jsonl", ".idx": "idx"}
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf(?:inity)?|nan)$", re.IGNORECASE)
+# The grammar of nncli.rows (ASCII digits only; inf/infinity/nan in any case).
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf(?:inity)?|nan)$",
+                     re.IGNORECASE | re.ASCII)
 _JSON_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "+inf": math.inf,
                    "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
 
@@ -844,8 +846,8 @@ class _TextSource(InputSource):
         try:  # numpy's C parser; on any complaint, find the exact line and column in Python
             arr = np.loadtxt([line for _number, line in chunk], delimiter=self._delimiter, dtype=np.float64,
                              ndmin=2, comments=None, quotechar='"')
-            if arr.shape == (len(chunk), self.width):
-                return arr
+            if arr.shape == (len(chunk), self.width) and not np.isinf(arr).any():
+                return arr  # (with an inf, the slow path tells a written inf from an overflow)
         except ValueError:
             pass
         return np.array([self._csv_line(number, line) for number, line in chunk], dtype=np.float64)
@@ -858,7 +860,11 @@ class _TextSource(InputSource):
                 raise InputError(f"value {position} is empty", Mark(self.name, number, column))
             if not _NUMBER.fullmatch(token):
                 raise InputError(f"'{_short(token)}' is not a number (value {position})", Mark(self.name, number, column))
-            values.append(float(token))
+            value = float(token)
+            if math.isinf(value) and "inf" not in token.lower():
+                raise InputError(f"{_short(token)} is too large for float64 (value {position}); write inf if you "
+                                 f"mean infinity", Mark(self.name, number, column))
+            values.append(value)
         self._check_row_width(len(values), number)
         return values
 

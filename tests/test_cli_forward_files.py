@@ -166,3 +166,16 @@ def test_every_format_names_the_same_row_for_a_value_too_large(cli, tmp_path, fm
     result = cli("forward", IRIS, "--dtype", "float32", "-i", path, "--rows", "2:4", "-f", fmt)
     assert result.exit_code == 1
     assert result.stderr == f"Error: {path}: input row 3, value 2: 1e+300 does not fit in float32 (largest 3.403e+38)\n"
+
+
+def test_text_inputs_use_the_command_line_number_grammar(cli, tmp_path):
+    (tmp_path / "big.csv").write_text("1,2,3,4\n1e400,2,3,4\n")
+    result = cli("forward", IRIS, "-i", tmp_path / "big.csv", "-f", "csv")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {tmp_path / 'big.csv'}:2:1: 1e400 is too large for float64 (value 1); "
+                             "write inf if you mean infinity\n")
+    (tmp_path / "digits.csv").write_text("1,2,3,4\n\u0661\u0662,2,3,4\n")
+    result = cli("forward", IRIS, "-i", tmp_path / "digits.csv", "-f", "csv")
+    assert result.exit_code == 1 and "is not a number (value 1)" in result.stderr
+    (tmp_path / "inf.csv").write_text("inf,2,3,4\n")
+    assert cli("forward", IRIS, "-i", tmp_path / "inf.csv", "-f", "csv").exit_code == 0
