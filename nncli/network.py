@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from nncli.activations import softmax
+from nncli.activations import predicted_classes, softmax
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, divide_by_problem, load_spec
 from nncli.errors import InputError
 
@@ -60,12 +60,6 @@ class ForwardTrace:
         return predicted_classes(self.probabilities)
 
 
-def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
-    """argmax per row of (batch, classes); -1 where a row holds NaN."""
-    classes = np.argmax(probabilities, axis=1)
-    if np.isnan(probabilities).any():
-        classes[np.isnan(probabilities).any(axis=1)] = -1
-    return classes
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from nncli.activations import log_softmax, softmax
+from nncli.activations import log_softmax, predicted_classes, softmax
 from nncli.errors import InputError
 
 # The book's example (3.5.2): exp(1010) overflows float64, so the naive formula gives nan.
@@ -157,8 +157,7 @@ def predicted(scores: np.ndarray) -> tuple[int | None, ...]:
     Dividing by T > 0, subtracting C and exp all keep the order, so this is also the
     argmax of the probabilities, without the ties their rounding can create.
     """
-    a = np.asarray(scores)
-    return tuple(None if np.isnan(row).any() else int(np.argmax(row)) for row in a)
+    return tuple(None if k < 0 else int(k) for k in predicted_classes(np.asarray(scores)))
 
 
 def _temperature(temperature: float, dtype: np.dtype) -> np.floating:
@@ -349,4 +348,4 @@ def _one_row(a: np.ndarray) -> np.ndarray:
 
 
 def _argmax(x: np.ndarray) -> int | None:
-    return None if np.isnan(x).any() else int(np.argmax(x))
+    return predicted(x[None, :])[0]
