@@ -2155,12 +2155,3 @@ def summary(act: Activation, depth: int = 10) -> dict[str, Any]:
         "depth": depth,
         "max_derivative_at_depth": through,
     }
-
-
-def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
-    """argmax per row of (batch, n) scores or probabilities (the first on ties); -1 where a
-    row holds NaN (no class is predicted). Scaling, shifting and softmax keep the order."""
-    classes = np.argmax(probabilities, axis=1)
-    if np.isnan(probabilities).any():
-        classes[np.isnan(probabilities).any(axis=1)] = -1
-    return classes

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from nncli.activations import predicted_classes, softmax
+from nncli.activations import softmax
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, divide_by_problem, load_spec
 from nncli.errors import InputError
 
@@ -262,3 +262,12 @@ def load_network(path: str | Path, dtype: str | None = None) -> Network:
     Raises nncli.errors.ConfigError with ``path:line:column`` on any problem in the file.
     """
     return Network(load_spec(path, dtype))
+
+
+def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
+    """argmax per row of (batch, n) scores or probabilities (the first on ties); -1 where a
+    row holds NaN (no class is predicted). Scaling, shifting and softmax keep the order."""
+    classes = np.argmax(probabilities, axis=1)
+    if np.isnan(probabilities).any():
+        classes[np.isnan(probabilities).any(axis=1)] = -1
+    return classes

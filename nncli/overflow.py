@@ -30,7 +30,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from nncli.activations import log_softmax, predicted_classes, softmax
+from nncli.activations import log_softmax, softmax
+from nncli.network import predicted_classes
 from nncli.errors import InputError
 
 # The book's example (3.5.2): exp(1010) overflows float64, so the naive formula gives nan.

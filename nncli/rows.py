@@ -75,7 +75,7 @@ def parse_row_at(text: str, where: str) -> Row:
                 raise InputError(f"{where}:{column}: empty value before this comma ({HINT})")
             expecting_value, last_comma = True, column
             continue
-        values.append(_number(piece, where, column))
+        values.append(parse_number(piece, where, column))
         columns.append(column)
         expecting_value = False
     if not values:
@@ -133,7 +133,7 @@ def stack_rows(rows: Sequence[Row], dtype: "np.dtype | type | str" = np.float64)
     return out
 
 
-def _number(token: str, where: str, column: int) -> float:
+def parse_number(token: str, where: str, column: int) -> float:
     shown = token if len(token) <= _MAX_SHOWN else token[:_MAX_SHOWN] + "..."
     if not _NUMBER.fullmatch(token):
         raise InputError(f"{where}:{column}: {shown!r} is not a number ({HINT})")
