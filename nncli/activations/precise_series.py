@@ -37,8 +37,8 @@ def _gelu_exact_kernel64(x: np.ndarray, o: np.ndarray) -> None:
 
 def _gelu_exact_kernel32(x: np.ndarray, o: np.ndarray) -> None:
     # float32 (and float16) via float64: a*Phi(a) = max(a, 0) - |a| Q(|a|), one expression for
-    # both signs, with Q = 1 - Phi from doubledouble.normal_tail (relative error < 2e-14; a*a is
-    # exact for float32 a), rounded once: <= 0.5 ulp (+ 1e-6). Never 1 + erf(...) (0 instead of
+    # both signs, with Q = 1 - Phi from doubledouble.normal_tail (relative error < 1e-10; a*a is
+    # exact for float32 a), rounded once: <= 0.5 ulp (+ 2e-3). Never 1 + erf(...) (0 instead of
     # -7.6e-23 at -10). NaN is computed as 0 and put back; beyond ±40, h = a or -0.
     xc = np.clip(x, -40.0, 40.0)
     nan = np.isnan(xc)
@@ -50,8 +50,9 @@ def _gelu_exact_kernel32(x: np.ndarray, o: np.ndarray) -> None:
     np.maximum(xc, 0.0, out=o)
     o -= q
     np.copysign(o, xc, out=o)  # h has a's sign: -0.0 where a < 0 and the product underflows
-    np.copyto(o, x, where=(x > 40.0) | nan)
-    np.copyto(o, -0.0, where=x < -40.0)
+    if nan.any() or a.max() >= 40.0:
+        np.copyto(o, x, where=(x > 40.0) | nan)
+        np.copyto(o, -0.0, where=x < -40.0)
 
 
 def _gelu_tanh_kernel64(x: np.ndarray, o: np.ndarray) -> None:
@@ -99,7 +100,9 @@ def gelu(a: np.ndarray, approximate: str, out: np.ndarray | None) -> np.ndarray:
     exact = approximate == "none"
     if a.dtype == np.float64:
         return dd_elementwise(_gelu_exact_kernel64 if exact else _gelu_tanh_kernel64, a, out)
-    return elementwise(_gelu_exact_kernel32 if exact else _gelu_tanh_kernel32, a, out)
+    if exact:  # a dozen temporaries: blocks of 16384 values keep them in the cache
+        return dd_elementwise(_gelu_exact_kernel32, a, out)
+    return elementwise(_gelu_tanh_kernel32, a, out)
 
 
 # --- tanh_shrink: tanh's Taylor series ---------------------------------------------
