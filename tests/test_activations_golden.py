@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,6 @@ DTYPES = (np.float64, np.float32)
 
 def _pair(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Decimal strings as (nearest float64, remainder), exact enough for ulp measurements."""
-    from decimal import Decimal
-
     hi = np.array([float(s) for s in strings])
     lo = np.array([float(Decimal(s) - Decimal(h)) for s, h in zip(strings, hi.tolist())])
     return hi, lo
