@@ -194,9 +194,9 @@ def test_non_default_parameters_within_two_ulp(key, dtype):
 def test_gelu_float32_within_two_ulp_where_its_normal_cdf_changes_method():
     """float32 GELU is a·Phi(a) from the float64 normal CDF, rounded once (no scipy): checked densely
     where the result leaves float32's normal range (a ~ -13.2), around the Taylor table's node
-    boundaries ((2j + 1)/16) and where the continued fraction takes over (|a| = 8)."""
+    boundaries ((2j + 1)/64) and where the continued fraction takes over (|a| = 8)."""
     rng = np.random.default_rng(8)
-    bounds = (np.arange(0, 128) * 2 + 1) / 16.0
+    bounds = (np.arange(0, 256) * 2 + 1) / 64.0
     x64 = np.concatenate([
         rng.uniform(-14.0, -12.5, 600), rng.uniform(-8.2, -7.8, 300), rng.uniform(7.8, 8.2, 100),
         np.nextafter(np.float32(bounds), np.float32(0)).astype(np.float64), np.float32(bounds).astype(np.float64),
