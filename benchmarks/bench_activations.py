@@ -30,16 +30,23 @@ from nncli import activations as A  # noqa: E402
 
 
 def naive_functions() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
-    from scipy.special import erf
-
+    """The textbook formulas; gelu's needs scipy's erf (numpy has none), and is left out without scipy."""
+    try:
+        from scipy.special import erf  # optional: nncli itself does not need scipy
+    except ImportError:
+        erf = None
     root2 = math.sqrt(2.0)  # a Python float: keeps float32 arrays float32 (a np.float64 would not)
-    return {
+    naive = {
         "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
         "tanh": lambda x: np.tanh(x),
         "relu": lambda x: np.maximum(0, x),
         "gelu": lambda x: 0.5 * x * (1 + erf(x / root2)),
         "softplus": lambda x: np.log(1 + np.exp(x)),
     }
+    if erf is None:
+        print("# scipy is not installed: gelu (whose naive formula needs scipy's erf) is left out")
+        del naive["gelu"]
+    return naive
 
 
 def timed(fn: Callable[[], object]) -> float:

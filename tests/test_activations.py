@@ -4,6 +4,7 @@ derivatives (central differences, kink conventions) and the numerically computed
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -427,8 +428,6 @@ def test_probe_paths():
 
 
 def test_docs_cover_every_name_alias_and_parameter():
-    from pathlib import Path
-
     text = (Path(__file__).resolve().parent.parent / "docs" / "activations.md").read_text(encoding="utf-8")
     for name in A.names():
         spec = A.lookup(name)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -209,10 +212,6 @@ def test_listing_does_not_import_scipy_or_matplotlib(nncli_process):
     code = ("import sys, runpy; sys.argv = ['nncli', 'activations', '-f', 'json']\n"
             "try:\n    runpy.run_module('nncli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('scipy', 'matplotlib') if m in sys.modules), file=sys.stderr)")
-    import os
-    import subprocess
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
                           env={**os.environ, "PYTHONPATH": str(root)}, timeout=60)

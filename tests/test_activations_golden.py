@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,6 @@ DTYPES = (np.float64, np.float32)
 
 def _pair(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Decimal strings as (nearest float64, remainder), exact enough for ulp measurements."""
-    from decimal import Decimal
-
     hi = np.array([float(s) for s in strings])
     lo = np.array([float(Decimal(s) - Decimal(h)) for s, h in zip(strings, hi.tolist())])
     return hi, lo
@@ -78,13 +77,26 @@ def test_grouping_golden(dtype):
     _check(A.get("maxout")(row), GOLDEN["grouping"]["maxout_row"], dtype)
 
 
+def _design_note_table() -> dict[str, list[float]]:
+    """The 10-digit table under "Values to check against" in docs/activations.md: label -> seven values."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "activations.md").read_text(encoding="utf-8")
+    section = text.split("## Values to check against", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| `")]
+    return {cells[0].strip().strip("`"): [float(c) for c in cells[1:]] for cells in rows}
+
+
 def test_design_note_values_agree():
-    """The 10-digit table in ACTIVATIONS.md (the design notes) agrees with the golden file."""
-    notes = {
-        "sigmoid": 0.04742587318, "tanh": -0.9950547537, "softplus": 0.04858735157, "elu": -0.9502129316,
-        "selu": -1.670568729, "silu": -0.1422776195, "gelu": -0.004049694095, "mish": -0.1456474613,
-        "hard_silu": 0.0, "squareplus": 0.3027756377,
-    }
-    for name, value in notes.items():
-        assert float(GOLDEN["elementwise"][name][0]) == pytest.approx(value, rel=1e-9, abs=1e-12)
-    assert float(GOLDEN["variants"]["gelu(approximate=tanh)"]["values"][0]) == pytest.approx(-0.003637392082, rel=1e-9)
+    """The design notes' 10-digit table in docs/activations.md agrees with the golden file and with nncli."""
+    table = _design_note_table()
+    header = [float(p) for p in GOLDEN["points"]]
+    assert len(table) >= 11 and {"sigmoid", "gelu", "gelu(approximate=tanh)", "squareplus"} <= set(table)
+    for label, values in table.items():
+        name, _, arg = label.rstrip(")").partition("(")
+        params = dict(item.split("=") for item in arg.split(",")) if arg else {}
+        golden = GOLDEN["variants"][label]["values"] if params else GOLDEN["elementwise"][name]
+        assert len(values) == len(header), label
+        for value, want in zip(values, golden):
+            assert value == pytest.approx(float(want), rel=5e-10, abs=1e-12), (label, value, want)
+        for dtype, rel in ((np.float64, 5e-10), (np.float32, 1e-7)):
+            got = A.get(name, **params)(X.astype(dtype))
+            np.testing.assert_allclose(got, values, rtol=rel, atol=1e-12, err_msg=f"{label} {dtype.__name__}")

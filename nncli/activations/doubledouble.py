@@ -1,146 +1,29 @@
-"""Floating-point machinery behind the activation registry: chunked float64 evaluation and double-double kernels.
+"""Double-double arithmetic: error-free sums and products, exp, the normal distribution's tail, tanh's series.
 
-nncli promises activations within 2 ulp of the true value. Two tools get there:
-
-* **Chunked float64 evaluation** (``map_elementwise``, ``map_rows``). A float32 (or float16)
-  input is converted to float64 a block of ``CHUNK`` values at a time, the float64 formula runs
-  on the block (the temporaries stay in the CPU cache) and the result is rounded back into
-  the output. A float64 formula with an error of a few float64 ulp is then correctly rounded
-  in float32 in all but rare near-ties (error <= 0.5 + 2^-28 float32 ulp), and because the
-  blocks stay in cache this is *faster* than a naive float32 expression over the whole array.
-* **Error-free transformations and double-double arithmetic** (``two_sum``, ``two_prod``,
-  ``dd_*``, ``exp_dd``). Where a float64 formula would lose bits (the left tail of GELU, where
-  the rounding of ``x/sqrt(2)`` is magnified ~700x; ``x - tanh(x)`` near 0; mish), the value is
-  carried as an unevaluated sum ``hi + lo`` of two floats (~106 bits) and rounded once at the end.
+Where a float64 formula would lose bits (the left tail of GELU, where the rounding of
+``x/sqrt(2)`` is magnified ~700x; ``x - tanh(x)`` near 0; mish), the value is carried as an
+unevaluated sum ``hi + lo`` of two floats (~106 bits) and rounded once at the end
+(Dekker 1971; Knuth, TAOCP vol. 2, 4.2.2).
 
 NumPy has no fused multiply-add, so ``two_prod`` uses Veltkamp's splitting (valid for
-|a| < 2^996; callers clamp their inputs far below that). Every kernel here is written so
+|a| < 2^996; callers clamp their inputs far below that). Every function here is written so
 that no RuntimeWarning can arise for finite inputs; the callers deal with inf and NaN.
 
 Constants that need more than 53 bits (2^(j/32), ln2/32, 1/sqrt(2*pi), the Taylor tables of
-the normal distribution's Mills ratio) are computed once, on first use, with the standard
-library's ``decimal`` module, whose exp, ln, sqrt and power are correctly rounded.
+the normal distribution's Mills ratio, tanh's series) are computed once, on first use, with the
+standard library's ``decimal`` module, whose exp, ln, sqrt and power are correctly rounded.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Callable, Union
+from decimal import Decimal, localcontext
+from typing import Union
 
 import numpy as np
 
-if TYPE_CHECKING:  # decimal is imported only where the constant tables are built (start-up time)
-    from decimal import Decimal
-
-CHUNK = 65536  # values per block for simple kernels (in-place ufuncs): 512 KiB of float64, in L2
-DD_CHUNK = 16384  # for double-double kernels (dozens of temporaries, 128 KiB each; measured best)
-
-Kernel = Callable[[np.ndarray, np.ndarray], None]
 Num = Union[np.ndarray, float]  # an array or a scalar, in the double-double helpers
-LowpKernel = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
-
-
-# --- chunked evaluation ---------------------------------------------------------------
-
-
-def map_elementwise(kernel: Kernel, a: np.ndarray, out: np.ndarray | None = None,
-                    chunk: int = CHUNK, lowp: LowpKernel | None = None) -> np.ndarray:
-    """Apply ``kernel(x64, out64)`` (float64 in, float64 out, same length) to ``a`` block by block.
-
-    ``a`` is a floating array of any shape; the result has ``a``'s shape and dtype. ``out``,
-    if given, receives the result (it may be ``a`` itself: in-place). A float64 array is
-    processed without conversion; any other float dtype goes through a float64 buffer and is
-    rounded once on the way back. The kernel must not modify its input block.
-
-    ``lowp(src, buf64, dst)``, if given, replaces that route for non-float64 input: it gets
-    the input block in its own dtype, a float64 scratch block and the output block, and may
-    finish the computation in the low precision (sigmoid rounds 1 + exp(-a) to float32 and
-    takes a float32 reciprocal: 2 roundings instead of a float64 division and a cast). It must
-    read ``src`` completely before writing ``dst`` (they are the same memory in-place).
-    """
-    res = _output(a, a.shape, out)
-    src = np.ascontiguousarray(a).reshape(-1)
-    dst = res.reshape(-1)
-    n = src.size
-    if n == 0:
-        return res
-    native = a.dtype == np.float64
-    aliased = native and np.shares_memory(src, dst)
-    m = min(chunk, n)
-    xbuf = None if native and not aliased else np.empty(m)
-    obuf = None if native else np.empty(m)
-    # Overflow is the correct IEEE result wherever it happens here (exp(800) = inf, a float64
-    # value beyond float32's range rounds to inf); the kernels never produce invalid operations.
-    with np.errstate(over="ignore"):
-        for start in range(0, n, m):
-            stop = min(start + m, n)
-            if lowp is not None and not native:
-                lowp(src[start:stop], obuf[: stop - start], dst[start:stop])  # type: ignore[index]
-                continue
-            if xbuf is None:
-                x = src[start:stop]
-            else:
-                x = xbuf[: stop - start]
-                x[...] = src[start:stop]
-            if obuf is None:
-                kernel(x, dst[start:stop])
-            else:
-                o = obuf[: stop - start]
-                kernel(x, o)
-                dst[start:stop] = o
-    return res
-
-
-def map_rows(kernel: Kernel, a: np.ndarray, out: np.ndarray | None = None, width_out: int | None = None,
-             chunk: int = CHUNK, lowp: LowpKernel | None = None) -> np.ndarray:
-    """Apply a row kernel ``kernel(x64 (rows, n), out64 (rows, width_out))`` along ``a``'s last axis.
-
-    ``a`` has at least one dimension. Rows are processed in blocks of about ``chunk`` values,
-    converted to float64 like ``map_elementwise`` (``lowp`` likewise: ``lowp(src_rows,
-    buf64 (rows, n), dst_rows)``); the result has ``a``'s dtype and shape, with the last axis
-    of length ``width_out`` (default: unchanged).
-    """
-    n = a.shape[-1]
-    w = n if width_out is None else width_out
-    res = _output(a, (*a.shape[:-1], w), out)
-    if a.size == 0 or w == 0:
-        return res
-    src = np.ascontiguousarray(a).reshape(-1, n)
-    dst = res.reshape(-1, w)
-    rows = src.shape[0]
-    block = max(1, chunk // n)
-    native = a.dtype == np.float64
-    aliased = native and np.shares_memory(src, dst)
-    buf = None if native else np.empty((min(block, rows), n))
-    with np.errstate(over="ignore"):
-        for start in range(0, rows, block):
-            stop = min(start + block, rows)
-            x = src[start:stop]
-            if native:
-                kernel(x.copy() if aliased else x, dst[start:stop])
-            elif lowp is not None:
-                lowp(x, buf[: stop - start], dst[start:stop])  # type: ignore[index]
-            else:
-                b = buf[: stop - start]  # type: ignore[index]
-                b[...] = x
-                o = np.empty((stop - start, w))
-                kernel(b, o)
-                dst[start:stop] = o
-    return res
-
-
-def _output(a: np.ndarray, shape: tuple[int, ...], out: np.ndarray | None) -> np.ndarray:
-    if out is None:
-        return np.empty(shape, dtype=a.dtype)
-    if not isinstance(out, np.ndarray) or out.shape != tuple(shape) or out.dtype != a.dtype:
-        raise ValueError(
-            f"out must be a {a.dtype} array of shape {tuple(shape)}, "
-            f"got {getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
-        )
-    if not out.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous")
-    return out
 
 
 # --- error-free transformations and double-double arithmetic --------------------------
@@ -218,9 +101,8 @@ def dd_row_sum(h: np.ndarray, l: np.ndarray | None = None) -> tuple[np.ndarray, 
 _PI_DIGITS = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899"
 
 
-def _dd_const(value: Decimal) -> tuple[float, float]:
-    from decimal import Decimal
-
+def dd_const(value: Decimal) -> tuple[float, float]:
+    """A decimal value as a double-double (hi, lo)."""
     hi = float(value)
     return hi, float(value - Decimal(hi))
 
@@ -243,15 +125,13 @@ def _exp_tables() -> tuple[float, float, float, np.ndarray, np.ndarray]:
 def compute_exp_tables() -> tuple[float, float, float, np.ndarray, np.ndarray]:
     """ln2/32 split for Cody-Waite reduction (hi has 36 bits, so k*hi is exact for |k| < 2^17)
     and 2^(j/32), j = 0..31, as double-doubles, computed in 50-digit decimal arithmetic."""
-    from decimal import Decimal, localcontext
-
     with localcontext() as ctx:
         ctx.prec = 50
         step = Decimal(2).ln() / 32
         mant, expo = math.frexp(float(step))
         step_hi = math.ldexp(math.floor(mant * 2.0**36) / 2.0**36, expo)
         step_lo = float(step - Decimal(step_hi))
-        pairs = [_dd_const(Decimal(2) ** (Decimal(j) / 32)) for j in range(32)]
+        pairs = [dd_const(Decimal(2) ** (Decimal(j) / 32)) for j in range(32)]
     inv_step = float(32 / Decimal(2).ln())
     return step_hi, step_lo, inv_step, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
@@ -299,12 +179,10 @@ def _mills_tables() -> tuple[tuple[float, float], np.ndarray]:
     R(a_j) = sqrt(pi/2) exp(a_j^2/2) - sum_n a_j^(2n+1)/(2n+1)!!, and the derivatives follow
     from R' = aR - 1, R^(n+1) = a R^(n) + n R^(n-1); all in 100-digit decimal arithmetic.
     """
-    from decimal import Decimal, localcontext
-
     _PI = Decimal(_PI_DIGITS)
     with localcontext() as ctx:
         ctx.prec = 100
-        inv_sqrt_2pi = _dd_const(1 / (2 * _PI).sqrt())
+        inv_sqrt_2pi = dd_const(1 / (2 * _PI).sqrt())
         sqrt_half_pi = (_PI / 2).sqrt()
         eps = Decimal(10) ** -70
         rows = []
@@ -320,7 +198,7 @@ def _mills_tables() -> tuple[tuple[float, float], np.ndarray]:
             for n in range(1, _TAYLOR_TERMS):
                 d.append(a * d[n] + n * d[n - 1])
             c = [d[n] / math.factorial(n) for n in range(_TAYLOR_TERMS + 1)]
-            rows.append([*_dd_const(c[0]), *_dd_const(c[1]), *(float(v) for v in c[2:])])
+            rows.append([*dd_const(c[0]), *dd_const(c[1]), *(float(v) for v in c[2:])])
     # transposed: one contiguous row per coefficient, gathered with np.take
     return inv_sqrt_2pi, np.ascontiguousarray(np.array(rows).T)
 
@@ -365,12 +243,17 @@ def _mills_taylor(a: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndar
     return fast_two_sum(r, rr + (np.take(table[1], j) + rest))
 
 
-def _mills_cf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _mills_cf_inner(a: np.ndarray) -> np.ndarray:
+    """t with R(a) = 1/(a + t): all but the outermost step of Laplace's continued fraction."""
     t = np.zeros_like(a)
     for n in range(_CF_TERMS, 0, -1):
         t = n / (a + t)
+    return t
+
+
+def _mills_cf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # only the outermost step matters at full precision: t/(a+t) < 1/65 damps t's own error
-    sh, sl = two_sum(a, t)
+    sh, sl = two_sum(a, _mills_cf_inner(a))
     return dd_div(1.0, 0.0, sh, sl)
 
 
@@ -393,26 +276,92 @@ def normal_cdf_dd(x: np.ndarray, scale_exp: int = 0) -> tuple[np.ndarray, np.nda
     return np.where(neg, qh, sh), np.where(neg, ql, sl)
 
 
+_ROUND = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float below 2^51 to an integer, in its low bits
+_ROUND_BITS = np.int64(0x4338000000000000)  # the bit pattern of _ROUND
+
+
+_FINE_STEP = 32  # float32 GELU's Taylor nodes: a = j/32, so |h| <= 1/64
+_FINE_TERMS = 4  # c0 .. c4: error below 1e-10 relative (5e-11 measured; a float32 ulp is 6e-8)
+
+
+@functools.lru_cache(maxsize=None)
+def _mills_table_fine() -> np.ndarray:
+    """c0 .. c4 of the Mills ratio's Taylor series at a = j/32, j = 0..256, over sqrt(2 pi) (for ``normal_tail``).
+
+    Re-expanded from the j/8 table: at a node k/8 + s, d_n = sum_{m >= n} c_m C(m, n) s^(m-n)
+    (|s| <= 1/16, where the 12-term series is good to 2^-64); fewer terms at closer nodes make
+    the float32 evaluation take 5 gathers and 8 operations instead of 9 and 16.
+    """
+    table = _mills_tables()[1]
+    coarse = [table[0], table[2], *table[4:]]  # c0 .. c12 at j/8 (the lo parts are below float64's ulp)
+    fine = np.arange(int(_TAIL_NODES) * _FINE_STEP + 1) / _FINE_STEP
+    k = np.rint(fine * _NODE_STEP).astype(np.intp)
+    s = fine - k / _NODE_STEP
+    rows = []
+    for n in range(_FINE_TERMS + 1):
+        d = np.zeros_like(fine)
+        for m in range(len(coarse) - 1, n - 1, -1):  # smallest terms first
+            d += coarse[m][k] * math.comb(m, n) * s ** (m - n)
+        rows.append(d * _mills_tables()[0][0])  # times 1/sqrt(2 pi): phi(a) R(a) = exp(-a^2/2) (R/sqrt(2 pi))
+    return np.ascontiguousarray(rows)
+
+
+def normal_tail(a: np.ndarray) -> np.ndarray:
+    """Q(a) = 1 - Phi(a) in plain float64, for 0 <= a <= 40 whose square a*a is exact (a float32 value).
+
+    The same method as ``normal_tail_dd`` without the extra bits: phi(a) R(a), R from a finer
+    Taylor table (5 terms at a = j/32, times 1/sqrt(2 pi); relative error below 1e-10) or the
+    continued fraction. a^2 must be exact (at most 26 significant bits in a): exp(-a^2/2)
+    magnifies its rounding by a^2/2. This is float32 GELU's Q, rounded once to float32; the
+    work is done in place, on blocks that stay in the cache.
+    """
+    c = _mills_table_fine()
+    near = np.minimum(a, _TAIL_NODES)
+    node = near * _FINE_STEP
+    node += _ROUND  # rint(a * 32) + _ROUND, exactly
+    j = node.view(np.int64) - _ROUND_BITS  # the node's index, without a slow float-to-int conversion
+    node -= _ROUND
+    node *= -1.0 / _FINE_STEP
+    h = node
+    h += near  # a - node, exact
+    r = np.take(c[-1], j)
+    term = near  # reused as scratch
+    for row in c[-2::-1]:
+        r *= h
+        r += np.take(row, j, out=term)
+    far = a >= _TAIL_NODES
+    if far.any():
+        r[far] = _mills_tables()[0][0] / (a[far] + _mills_cf_inner(a[far]))
+    q = np.multiply(a, a, out=term)
+    q *= -0.5
+    np.exp(q, out=q)
+    q *= r
+    return q
+
+
 # --- tanh's Taylor series -------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=None)
 def tanh_series(terms: int = 24) -> tuple[tuple[float, float], tuple[float, float], np.ndarray]:
-    """Coefficients of x - tanh(x) = x^3 (1/3 - 2x^2/15 + 17x^4/315 - ...), exactly as fractions.
+    """Coefficients of x - tanh(x) = x^3 (1/3 - 2x^2/15 + 17x^4/315 - ...), in 80-digit arithmetic.
 
     With tanh(x) = sum a_k x^(2k+1), tanh' = 1 - tanh^2 gives (2k+1) a_k = [k = 0] - sum_{i+j=k-1}
     a_i a_j. Returns 1/3 and -2/15 as double-doubles and the rest, 17/315, ..., as floats.
     """
-    from fractions import Fraction
+    with localcontext() as ctx:
+        ctx.prec = 80
+        a = [Decimal(1)]
+        for k in range(1, terms + 2):
+            a.append(-sum((a[i] * a[k - 1 - i] for i in range(k)), Decimal(0)) / (2 * k + 1))
+        # x - tanh x = -sum_{k>=1} a_k x^(2k+1) = x^3 * sum_{k>=1} (-a_k) x^(2k-2)
+        coeffs = [-a[k] for k in range(1, terms + 2)]
+        return dd_const(coeffs[0]), dd_const(coeffs[1]), np.array([float(c) for c in coeffs[2:]])
 
-    a = [Fraction(1)]
-    for k in range(1, terms + 2):
-        a.append(-sum((a[i] * a[k - 1 - i] for i in range(k)), Fraction(0)) / (2 * k + 1))
-    # x - tanh x = -sum_{k>=1} a_k x^(2k+1) = x^3 * sum_{k>=1} (-a_k) x^(2k-2)
-    coeffs = [-a[k] for k in range(1, terms + 2)]
 
-    def dd(f: Fraction) -> tuple[float, float]:
-        hi = float(f)
-        return hi, float(f - Fraction(hi))
-
-    return dd(coeffs[0]), dd(coeffs[1]), np.array([float(c) for c in coeffs[2:]])
+@functools.lru_cache(maxsize=None)
+def gelu_tanh_consts() -> tuple[tuple[float, float], tuple[float, float]]:
+    """0.044715 and 2 sqrt(2/pi) as double-doubles (tanh-GELU: h = a sigmoid(2 sqrt(2/pi)(a + 0.044715 a^3)))."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return dd_const(Decimal("0.044715")), dd_const(2 * (2 / Decimal(_PI_DIGITS)).sqrt())
