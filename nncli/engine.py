@@ -1,37 +1,30 @@
-"""The fast inference path: many rows through the layers in fixed tiles, with reused buffers.
+"""The one forward loop: every A and Z that nncli computes is computed here, in fixed tiles.
 
-``Network.forward`` keeps every A and Z of a batch so they can be shown; evaluating or
-streaming thousands of rows only needs the output, and there the time goes to elementwise
-work and memory traffic rather than to the matrix products. This module runs the rows
-``tile_rows`` at a time through buffers allocated once::
+For each layer k, on a tile of rows of the input (the book's notation; rows are samples)::
 
     A_k = Z_(k-1)·W_k + b_k      np.matmul(Z, W, out=A); A += b        # (tile, width_k)
-    Z_k = h_k(A_k)               computed in place, over A's buffer when nobody needs A
+    Z_k = h_k(A_k)               the registry's activation, with out=   # (tile, units_k)
 
-Nothing is allocated per tile, and the bias and activation passes run over blocks of rows
-small enough to stay in the CPU cache between passes.
+``Network.predict`` keeps only the last Z; ``Network.forward`` is this loop plus an observer
+that copies every A and Z; ``nncli evaluate --stats`` is this loop plus an observer that
+folds them into running figures. Buffers are allocated once per pass and reused per tile;
+the bias add and the activation run over row blocks small enough to stay in the CPU cache.
 
-Same numbers as ``forward``: each layer calls the registry's own activation with ``out=``
-(``Activation.__call__(a, out=z)``), the very function ``Network.forward`` calls.
-
-Same numbers whatever the batch size: BLAS libraries pick different kernels (and so round
-differently in the last bit) for different numbers of rows, so the tiles are cut at fixed
-offsets of the whole input (rows 0..T-1, T..2T-1, ...) regardless of how the input arrives
-in batches. Chunked and unchunked runs therefore give bit-identical results; a row computed
-in a batch of another size (e.g. by ``forward`` on a few rows) may differ in the last bit.
+Same numbers on every path: tiles are cut at fixed offsets of the whole input (rows 0..T-1,
+T..2T-1, ...) whatever the batches the input arrives in, and T depends only on the network.
+BLAS picks other kernels (which round differently in the last bit) for other row counts,
+so this is what makes ``forward``, ``predict`` and any ``--batch-size`` bit-identical.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from nncli.activations import Activation, softmax
 from nncli.config import LayerSpec
-
-if TYPE_CHECKING:
-    from nncli.activations import Activation
-from nncli.network import check_batch, check_fits
+from nncli.inputs import check_batch, convert_rows
 
 # Rows per tile. Large enough that BLAS runs at full speed (and takes its large-matrix
 # kernels), small enough that one tile's A and Z of a narrow network fit in a core's L2 cache.
@@ -44,8 +37,8 @@ TILE_BUDGET_BYTES = 2 * 1024 * 1024
 # block is still in the L2 cache for the second pass.
 EPILOGUE_BLOCK_BYTES = 512 * 1024
 
-# (layer index 1-based, A of the tile (rows, width), Z of the tile (rows, units)); the arrays
-# are views of reused buffers, valid only during the call.
+# observer(k, A_k, Z_k): layer index (1-based), A of the tile (rows, width), Z of the tile
+# (rows, units); views of reused buffers, valid only during the call.
 LayerObserver = Callable[[int, np.ndarray, np.ndarray], None]
 
 
@@ -66,62 +59,68 @@ def tile_rows_for(layers: Sequence[LayerSpec], dtype: np.dtype) -> int:
     return max(MIN_TILE_ROWS, min(MAX_TILE_ROWS, rows))
 
 
-class TiledForward:
+def probabilities_source(layers: Sequence[LayerSpec]) -> str | None:
+    """Where a network's probabilities come from: "Y" when the output activation is softmax
+    (the output is the probabilities), "A" (softmax of the last A), "Z" (softmax of the
+    output, for glu/maxout whose A is wider than the output), or None for a 1-unit output."""
+    last = layers[-1]
+    if last.units < 2:
+        return None
+    if last.activation.name == "softmax":
+        return "Y"
+    return "A" if last.width == last.units else "Z"
+
+
+def probabilities(where: str | None, Y: np.ndarray, A: np.ndarray) -> np.ndarray | None:
+    """The probabilities (rows, classes) from the last layer's output Y and A, as chosen by
+    ``probabilities_source``: Y itself, softmax(A), softmax(Y), or None."""
+    if where is None:
+        return None
+    if where == "Y":
+        return Y
+    return softmax(A if where == "A" else Y)
+
+
+class Engine:
     """Runs rows through a network's layers ``tile_rows`` at a time, reusing its buffers.
 
-    One instance serves one pass over an input (``run``); it is not thread-safe.
+    One instance serves one pass over an input (``run``); it is not thread-safe. ``divide_by``
+    (None: no division) scales the input rows as they are converted (nncli.inputs).
     """
 
-    def __init__(
-        self,
-        layers: Sequence[LayerSpec],
-        dtype: np.dtype,
-        input_size: int,
-        network_name: str,
-        divide_by: float | None,
-        tile_rows: int,
-    ) -> None:
+    def __init__(self, layers: Sequence[LayerSpec], dtype: np.dtype, input_size: int, network_name: str,
+                 divide_by: float | None) -> None:
         self.layers = tuple(layers)
         self.dtype = np.dtype(dtype)
         self.input_size = input_size
         self.network_name = network_name
-        self.divide_by = None if divide_by is None else self.dtype.type(divide_by)
-        self.tile_rows = tile_rows
-        self.row_offset = 0  # for messages: the input's first row in its file (with --rows)
-        self.source: str | None = None  # for messages: the file the rows come from
-        T = tile_rows
+        self.divide_by = divide_by
+        self.tile_rows = T = tile_rows_for(self.layers, self.dtype)
+        # Buffers are allocated here but only paged in when written.
         self._x = np.empty((T, input_size), self.dtype)  # the input tile, when rows need converting
-        self._A: list[np.ndarray] = []
-        self._Z: list[np.ndarray] = []  # untouched (so never paged in) while Z is computed over A
-        self._acts: list[Activation | None] = []  # None for identity (Z is A)
-        self._in_place: list[bool] = []  # may Z be written over A?
-        self._block_rows: list[int] = []
-        for layer in self.layers:
-            A = np.empty((T, layer.width), self.dtype)
-            self._A.append(A)
-            block = EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)
-            self._block_rows.append(max(16, min(T, int(block))))
-            act = layer.activation
-            if act.name == "identity":
-                self._Z.append(A)  # Z = A: no copy
-                self._acts.append(None)
-                self._in_place.append(True)
-                continue
-            self._Z.append(np.empty((T, layer.units), self.dtype))
-            self._acts.append(act)
-            # Z may overwrite A when it has A's shape and each block of Z needs only its own block of A.
-            self._in_place.append(layer.units == layer.width and act.spec.kind in ("elementwise", "rowwise"))
+        self._A = tuple(np.empty((T, layer.width), self.dtype) for layer in self.layers)
+        # Z is A for identity (no copy); else its own buffer, untouched when Z is written over A.
+        self._Z = tuple(A if layer.activation.name == "identity" else np.empty((T, layer.units), self.dtype)
+                        for A, layer in zip(self._A, self.layers))
+        self._acts: tuple[Activation | None, ...] = tuple(
+            None if layer.activation.name == "identity" else layer.activation for layer in self.layers)
+        # Z may overwrite A when it has A's shape and each block of Z needs only its own block of A.
+        self._in_place = tuple(layer.units == layer.width and layer.activation.spec.kind in ("elementwise", "rowwise")
+                               for layer in self.layers)
+        self._block_rows = tuple(
+            max(16, min(T, EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)))
+            for layer in self.layers)
 
-    def run(
-        self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None, keep_last_a: bool = False
-    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    def run(self, batches: Iterable[np.ndarray], observer: LayerObserver | None = None, keep_last_a: bool = False,
+            first_row: int = 0, source: str | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """For each tile, ``(start, Z_last, A_last)``: the tile's first row (0-based, counted
         over all batches) and views of the last layer's Z (rows, units) and A (rows, width).
 
         The views are overwritten by the next tile: copy what you keep. Tiles are cut at
         rows 0, T, 2T, ... of the concatenated batches, whatever the batches' sizes. Without
         an observer, Z is computed over A's buffer where it can be; ``keep_last_a`` keeps
-        the last layer's A intact (then A_last is not Z_last).
+        the last layer's A intact (then A_last is not Z_last). ``first_row`` and ``source``
+        only name the row and file in messages about bad values.
         """
         T = self.tile_rows
         start = 0  # first row of the next tile
@@ -132,7 +131,7 @@ class TiledForward:
             i = 0
             if fill:
                 take = min(T - fill, n)
-                self._load(X[:take], fill, start + fill)
+                convert_rows(X[:take], self._x[fill : fill + take], self.divide_by, first_row + start + fill, source)
                 fill += take
                 i = take
                 if fill == T:
@@ -140,48 +139,26 @@ class TiledForward:
                     start += T
                     fill = 0
             while n - i >= T:
-                yield (start, *self._tile(self._ready(X[i : i + T], start), observer, keep_last_a))
+                tile = X[i : i + T]
+                if not (self.divide_by is None and X.dtype == self.dtype and tile.flags.c_contiguous):
+                    convert_rows(tile, self._x, self.divide_by, first_row + start, source)
+                    tile = self._x
+                yield (start, *self._tile(tile, observer, keep_last_a))
                 start += T
                 i += T
             if i < n:
-                self._load(X[i:], 0, start)
+                convert_rows(X[i:], self._x[: n - i], self.divide_by, first_row + start, source)
                 fill = n - i
         if fill:
             yield (start, *self._tile(self._x[:fill], observer, keep_last_a))
 
-    def _ready(self, X: np.ndarray, first_row: int) -> np.ndarray:
-        """A full tile of input: X itself when it needs no conversion, else a converted copy."""
-        if self.divide_by is None and X.dtype == self.dtype and X.flags.c_contiguous:
-            return X
-        self._load(X, 0, first_row)
-        return self._x
-
-    def _load(self, X: np.ndarray, at: int, first_row: int) -> None:
-        """Convert rows into self._x[at:]: ``X.astype(dtype) / divide_by``, as Network.prepare.
-
-        ``first_row`` (X's first row in the whole input) is for the message when a value is
-        too large for the network's dtype (e.g. 1e300 in float32), which is an InputError.
-        """
-        dest = self._x[at : at + X.shape[0]]
-        if self.divide_by is not None and np.can_cast(X.dtype, self.dtype, "safe"):
-            # One pass: numpy converts X to dtype (exactly: the cast is safe) and divides.
-            np.divide(X, self.divide_by, out=dest)
-            return
-        with np.errstate(over="ignore"):  # reported by check_fits
-            np.copyto(dest, X, casting="unsafe")
-        check_fits(X, dest, self.dtype, self.row_offset + first_row, self.source)
-        if self.divide_by is not None:
-            np.divide(dest, self.divide_by, out=dest)
-
-    def _tile(
-        self, X: np.ndarray, observer: LayerObserver | None, keep_last_a: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _tile(self, X: np.ndarray, observer: LayerObserver | None, keep_last_a: bool
+              ) -> tuple[np.ndarray, np.ndarray]:
         rows = X.shape[0]
         last = len(self.layers) - 1
-        Z = X
-        A = X
+        Z = A = X
         # inf and NaN in inputs or weights follow IEEE rules in the products and sums, without
-        # warnings (as in Network.forward); the activations' formulas never warn themselves.
+        # warnings; the activations' formulas never warn themselves.
         with np.errstate(over="ignore", invalid="ignore"):
             for index, layer in enumerate(self.layers):
                 A = self._A[index][:rows]

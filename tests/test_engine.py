@@ -9,7 +9,7 @@ import pytest
 from nncli import activations, engine
 from nncli.config import load_spec
 from nncli.errors import InputError
-from nncli.network import Network
+from nncli.network import Network, predicted_classes
 
 SPECIALS = [0.0, -0.0, 1e-8, -1e-8, 0.5, -0.5, 5.0, -5.0, 20.0, -20.0, 88.0, -88.0, 89.0, -89.0, 104.0,
             -104.0, 710.0, -710.0, 1e30, -1e30, np.inf, -np.inf, np.nan]
@@ -102,12 +102,31 @@ def test_predict_is_forward_bit_for_bit_on_full_tiles(tmp_path, layers, sizes, d
     assert _same_bits(net.predict(X), expected)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows", [1, 37, 1537, 3100])
 @pytest.mark.parametrize("layers, sizes", NETWORKS)
-def test_predict_is_within_an_ulp_or_two_of_forward_on_any_batch(tmp_path, layers, sizes):
-    # BLAS may use other kernels for a batch of another size, which round differently.
-    net = _network(tmp_path, layers, sizes, "float64", divide_by=None)
-    X = np.random.default_rng(4).standard_normal((37, sizes[0]))
-    np.testing.assert_allclose(net.predict(X), net.forward(X).output, rtol=1e-12, atol=1e-15)
+def test_forward_is_predict_bit_for_bit_on_any_batch(tmp_path, layers, sizes, rows, dtype):
+    # One loop computes both (nncli.engine), in the same fixed tiles.
+    net = _network(tmp_path, layers, sizes, dtype, divide_by=None)
+    X = np.random.default_rng(4).standard_normal((rows, sizes[0]))
+    trace = net.forward(X)
+    assert _same_bits(net.predict(X), trace.output)
+    (chunk, *rest) = net.predict_batches([X[:5], X[5:]], predicted=trace.probabilities is not None)
+    assert _same_bits(chunk.Y, trace.output[: net.tile_rows])
+    if trace.probabilities is not None:
+        assert _same_bits(chunk.probabilities, trace.probabilities[: net.tile_rows])
+
+
+def test_forward_keeps_every_layer_and_its_formula(tmp_path):
+    net = _network(tmp_path, *NETWORKS[1], dtype="float64")
+    X = np.random.default_rng(12).standard_normal((net.tile_rows + 3, 30))
+    trace = net.forward(X)
+    Z = X
+    for layer, lt in zip(net.layers, trace.layers):
+        np.testing.assert_allclose(lt.A, Z @ layer.W + layer.b, rtol=1e-12, atol=1e-12)
+        assert _same_bits(lt.Z, layer.activation(lt.A))
+        assert not np.shares_memory(lt.A, lt.Z)
+        Z = lt.Z
 
 
 @pytest.mark.parametrize("batch_sizes", [[1], [7], [100], [511, 1], [1000, 3, 5000], [10_000]])
@@ -146,10 +165,9 @@ def test_observer_sees_every_layer_of_every_tile(tmp_path):
     seen = []
     list(net.predict_batches([X], observer=lambda k, A, Z: seen.append((k, A.copy(), Z.copy()))))
     assert [k for k, _, _ in seen] == [1, 2, 3, 1, 2, 3]
-    trace = net.forward(X[net.tile_rows :])
+    trace = net.forward(X)
     for (k, A, Z), layer in zip(seen[3:], trace.layers):
-        np.testing.assert_allclose(A, layer.A, rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(Z, layer.Z, rtol=1e-6, atol=1e-6)
+        assert _same_bits(A, layer.A[net.tile_rows :]) and _same_bits(Z, layer.Z[net.tile_rows :])
 
 
 def test_outputs_are_fresh_arrays(tmp_path):
@@ -168,6 +186,8 @@ def test_input_checks_match_prepare(tmp_path):
         with pytest.raises(InputError) as slow:
             net.prepare(bad)
         assert str(fast.value) == str(slow.value)
+    with pytest.raises(InputError, match="rows must all have 30 values"):
+        net.forward([[1.0] * 30, [1.0] * 29])  # ragged
     assert net.predict(np.ones(30)).shape == (1, 3)
     assert net.predict(np.ones((0, 30))).shape == (0, 3)
 
@@ -209,8 +229,21 @@ def test_inf_and_nan_inputs_follow_ieee_rules_without_warnings(tmp_path):
     with np.errstate(over="ignore", invalid="ignore"):
         expected = net.forward(X).output
     assert np.array_equal(chunk.Y, expected, equal_nan=True)
-    assert np.isnan(chunk.Y[2]).all() and chunk.predicted[2] == -1  # no class for a NaN row
+    assert np.isnan(chunk.Y[2]).all() and chunk.predicted[2] is None  # no class for a NaN row
     assert chunk.predicted[0] == np.argmax(expected[0])
+
+
+def test_a_row_without_prediction_cannot_be_used_as_an_index(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.zeros((3, 784), np.float32)
+    X[1, 0] = np.nan
+    predicted = net.forward(X).predicted
+    assert predicted.tolist() == [predicted[0], None, predicted[2]] and isinstance(predicted[0], int)
+    with pytest.raises(IndexError):
+        np.arange(10)[predicted]  # numpy refuses an object array as an index
+    with pytest.raises(TypeError):
+        list(range(10))[predicted[1]]
+    assert predicted_classes(np.zeros((0, 4))).shape == (0,)
 
 
 def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
