@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
-from nncli.engine import Engine, LayerObserver, probabilities, probabilities_source, tile_rows_for
+from nncli.engine import Buffers, Engine, LayerObserver, probabilities, probabilities_source, tile_rows_for
 from nncli.inputs import Rows, check_batch, check_divide_by, prepare
 
 @dataclass(frozen=True)
@@ -123,14 +123,18 @@ class Network:
         computed by nncli.engine, so ``output`` is bit-identical to ``predict(X)``.
         ``first_row`` and ``source`` only name X's origin in messages about bad values.
         """
-        X = self.prepare(X, preprocess, first_row=first_row, source=source)
-        keep = _KeepAll(X.shape[0], self.layers, self.dtype)
-        for _tile in self._engine(False).run([X], keep):
-            pass
+        X = check_batch(X, self.input_size, self.name)
+        engine = self._engine(preprocess)
+        keep = Buffers.allocate(self.layers, self.dtype, self.input_size, X.shape[0], share_identity=False)
+        if engine.ready(X):  # X needs no conversion: the trace shows it (read-only) rather than a copy
+            keep = replace(keep, x=X.view())
+            keep.x.flags.writeable = False
+        for _tile in engine.run([X], first_row=first_row, source=source, keep=keep):
+            pass  # the engine writes the converted X (unless ready) and every A and Z into keep
         traces = tuple(LayerTrace(k, layer.name, layer.activation.label, A, Z)
                        for k, (layer, A, Z) in enumerate(zip(self.layers, keep.A, keep.Z), start=1))
         P = probabilities(self.probabilities_from, traces[-1].Z, traces[-1].A)
-        return ForwardTrace(X=X, layers=traces, probabilities=P, probabilities_from=self.probabilities_from)
+        return ForwardTrace(X=keep.x, layers=traces, probabilities=P, probabilities_from=self.probabilities_from)
 
     def predict(self, X: Rows, preprocess: bool = True) -> np.ndarray:
         """Only the output Y (batch, output units), without keeping intermediate layers."""
@@ -187,23 +191,6 @@ class Network:
 
     def _engine(self, preprocess: bool) -> Engine:
         return Engine(self.layers, self.dtype, self.input_size, self.name, self._divide_by(preprocess))
-
-
-class _KeepAll:
-    """An engine observer that copies every tile's A and Z into arrays for the whole batch."""
-
-    def __init__(self, rows: int, layers: Sequence[LayerSpec], dtype: np.dtype) -> None:
-        self.A = tuple(np.empty((rows, layer.width), dtype) for layer in layers)  # (batch, width_k)
-        self.Z = tuple(np.empty((rows, layer.units), dtype) for layer in layers)  # (batch, units_k)
-        self._last = len(layers)
-        self._row = 0  # first row of the current tile
-
-    def __call__(self, k: int, A: np.ndarray, Z: np.ndarray) -> None:
-        rows = slice(self._row, self._row + A.shape[0])
-        self.A[k - 1][rows] = A
-        self.Z[k - 1][rows] = Z
-        if k == self._last:
-            self._row = rows.stop
 
 
 def load_network(path: str | Path, dtype: str | None = None) -> Network:
