@@ -120,8 +120,10 @@ class Network:
         """Run every layer on X (batch, inputs) and keep A and Z of each.
 
         For layer k: ``Ak = Z(k-1)·Wk + bk`` (batch, width_k), ``Zk = hk(Ak)``, with Z0 = X;
-        computed by nncli.engine, so ``output`` is bit-identical to ``predict(X)``.
-        ``first_row`` and ``source`` only name X's origin in messages about bad values.
+        computed by nncli.engine, so ``output`` is bit-identical to ``predict(X)``. The
+        trace's X is X itself (read-only) when it needs no conversion (the network's dtype,
+        C-ordered, no divide_by), else the converted copy. ``first_row`` and ``source`` only
+        name X's origin in messages about bad values.
         """
         X = check_batch(X, self.input_size, self.name)
         engine = self._engine(preprocess)
