@@ -210,17 +210,22 @@ class Engine:
                 future.result()
 
         with _OneBlasThread():
-            for start, X, convert_to in self._tiles(batches, first_row, source, where, drain):
-                while len(flight) >= WORKERS:
+            try:
+                for start, X, convert_to in self._tiles(batches, first_row, source, where, drain):
+                    while len(flight) >= WORKERS:
+                        done_start, future = flight.popleft()
+                        yield self._report(done_start, future.result(), observer)
+                    buffers = where(count, start)
+                    flight.append((start, pool.submit(self._tile, start, X, convert_to, buffers, keep_all,
+                                                      keep_last_a, first_row, source)))
+                    count += 1
+                while flight:
                     done_start, future = flight.popleft()
                     yield self._report(done_start, future.result(), observer)
-                buffers = where(count, start)
-                flight.append((start, pool.submit(self._tile, start, X, convert_to, buffers, keep_all, keep_last_a,
-                                                  first_row, source)))
-                count += 1
-            while flight:
-                done_start, future = flight.popleft()
-                yield self._report(done_start, future.result(), observer)
+            finally:  # an error, or the caller stopped early: let no tile run on after the pass
+                for _start, future in flight:
+                    if not future.cancel():
+                        future.exception()
 
     def ready(self, X: np.ndarray) -> bool:
         """Whether rows X (checked by check_batch) are used as they are: the network's dtype,

@@ -254,3 +254,31 @@ def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
         list(net.predict_batches([X[:7], X[7:]]))
     X[net.tile_rows + 4, 2] = np.inf  # an infinity fits: it is a value like any other
     assert net.predict(X).shape == (net.tile_rows + 10, 3)
+
+
+def test_a_pass_stopped_early_or_failing_leaves_blas_threads_as_they_were(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(13).random((4 * net.tile_rows, 784)).astype(np.float32)
+    blas = engine._blas_threads()
+    before = blas[1]() if blas else None
+    chunks = net.predict_batches([X])
+    next(chunks)
+    chunks.close()  # stopped after the first tile
+    X[3 * net.tile_rows + 2, 5] = np.nan
+    bad = X.astype(np.float64)
+    bad[2 * net.tile_rows + 1, 3] = 1e300
+    with pytest.raises(InputError, match=rf"input row {2 * net.tile_rows + 1}, value 4"):
+        net.predict(bad)
+    assert (blas[1]() if blas else None) == before
+    assert _same_bits(net.predict(X), np.concatenate([c.Y for c in net.predict_batches([X[:100], X[100:]])]))
+
+
+def test_parallel_observer_sees_tiles_in_order(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(14).random((3 * net.tile_rows + 7, 784)).astype(np.float32)
+    seen = []
+    chunks = list(net.predict_batches([X], observer=lambda k, A, Z: seen.append((k, Z.copy()))))
+    assert [k for k, _ in seen] == [1, 2, 3] * 4
+    assert _same_bits(np.concatenate([Z for k, Z in seen if k == 3]), np.concatenate([c.Y for c in chunks]))
+    trace = net.forward(X)
+    assert _same_bits(np.concatenate([Z for k, Z in seen if k == 1]), trace.layers[0].Z)
