@@ -282,3 +282,21 @@ def test_parallel_observer_sees_tiles_in_order(tmp_path):
     assert _same_bits(np.concatenate([Z for k, Z in seen if k == 3]), np.concatenate([c.Y for c in chunks]))
     trace = net.forward(X)
     assert _same_bits(np.concatenate([Z for k, Z in seen if k == 1]), trace.layers[0].Z)
+
+
+@pytest.mark.parametrize("width", [2, 3, 10, 17, 64])
+def test_transposed_float32_softmax_is_the_registrys_within_an_ulp(width):
+    # Same float64 formula, another order of the row sum: bit-identical but for rare ties.
+    rng = np.random.default_rng(width)
+    a = (rng.standard_normal((3000, width)) * rng.choice([0.01, 1, 10, 60], (3000, 1))).astype(np.float32)
+    a[:len(SPECIALS), 0] = SPECIALS  # rows with ±inf, NaN, huge values
+    z = np.empty_like(a)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        engine.softmax_t(a, out=z)
+    ref = activations.softmax(a)
+    assert np.array_equal(np.isnan(z), np.isnan(ref))
+    ulps = np.abs(z.view(np.int32).astype(np.int64) - ref.view(np.int32))[~np.isnan(ref)]
+    assert ulps.max() <= 1 and np.mean(ulps == 0) > 0.999
+    work = a.copy()
+    engine.softmax_t(work, out=work)  # in place, as the engine calls it
+    assert _same_bits(work, z)
