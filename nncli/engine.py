@@ -113,6 +113,7 @@ class Buffers:
     x: np.ndarray
     A: tuple[np.ndarray, ...]
     Z: tuple[np.ndarray, ...]
+    scratch: np.ndarray | None = None  # float64, one epilogue block, for sigmoid_biased
 
     @classmethod
     def allocate(cls, layers: Sequence[LayerSpec], dtype: np.dtype, input_size: int, rows: int,
@@ -122,7 +123,7 @@ class Buffers:
         A = tuple(np.empty((rows, layer.width), dtype) for layer in layers)
         Z = tuple(a if share_identity and layer.activation.name == "identity" else np.empty((rows, layer.units), dtype)
                   for a, layer in zip(A, layers))
-        return cls(np.empty((rows, input_size), dtype), A, Z)
+        return cls(np.empty((rows, input_size), dtype), A, Z, np.empty(EPILOGUE_BLOCK_BYTES // np.dtype(dtype).itemsize))
 
     def rows(self, start: int, stop: int) -> "Buffers":
         """Views of rows start..stop-1 of every buffer."""
@@ -165,6 +166,9 @@ class Engine:
         # Z may overwrite A when it has A's shape and each block of Z needs only its own block of A.
         self._in_place = tuple(layer.units == layer.width and layer.activation.spec.kind in ("elementwise", "rowwise")
                                for layer in self.layers)
+        # float32 sigmoid written over A: the bias add joins the kernel's first pass (sigmoid_biased)
+        self._neg_b = tuple(-layer.b if layer.activation.name == "sigmoid" and self.dtype == np.float32 else None
+                            for layer in self.layers)
         self._block_rows = tuple(
             max(16, min(T, EPILOGUE_BLOCK_BYTES // (max(layer.width, layer.units) * self.dtype.itemsize)))
             for layer in self.layers)
@@ -292,6 +296,10 @@ class Engine:
                 step = self._block_rows[index]
                 for r in range(0, rows, step):  # bias and activation block by block, while in cache
                     a = A[r : r + step]
+                    if over_a and self._neg_b[index] is not None and buffers.scratch is not None \
+                            and a.size <= buffers.scratch.size:
+                        sigmoid_biased(a, self._neg_b[index], buffers.scratch)
+                        continue
                     a += layer.b
                     if act is not None:
                         act(a, out=Z[r : r + step])
@@ -353,6 +361,22 @@ def softmax_t(a: np.ndarray, *, out: np.ndarray) -> None:
     np.divide(1.0, S, out=S)
     t *= S
     np.copyto(out.T, t, casting="same_kind")  # one rounding to float32
+
+
+def sigmoid_biased(a: np.ndarray, neg_b: np.ndarray, scratch: np.ndarray) -> None:
+    """a <- sigmoid(a + b) in place for a float32 block a (rows, n), given -b (n,) and a
+    float64 scratch of at least a.size values; bit for bit ``activations.sigmoid(a + b)``.
+
+    The registry's float32 sigmoid computes e = exp(-A) in float64 from A = a + b (rounded to
+    float32), then 1 + e rounded to float32 and its float32 reciprocal. Here the bias add, the
+    negation and the widening are one pass: (-b) - a rounded to float32 is exactly -(a + b)
+    (rounding to nearest is symmetric; only the sign of a zero may differ, and exp(±0) = 1).
+    """
+    e = scratch[: a.size].reshape(a.shape)  # (rows, n) float64
+    np.subtract(neg_b, a, out=e)  # float32 arithmetic, widened exactly
+    np.exp(e, out=e)  # exp(-A) in float64; +inf where -A > 709.78, giving sigmoid 0
+    np.add(e, 1.0, out=a)  # 1 + e rounded once to float32
+    np.reciprocal(a, out=a)
 
 
 # --- threads ----------------------------------------------------------------------------

@@ -300,3 +300,15 @@ def test_transposed_float32_softmax_is_the_registrys_within_an_ulp(width):
     work = a.copy()
     engine.softmax_t(work, out=work)  # in place, as the engine calls it
     assert _same_bits(work, z)
+
+
+def test_sigmoid_with_its_bias_is_the_registrys_sigmoid_bit_for_bit():
+    rng = np.random.default_rng(15)
+    a = np.concatenate([np.array(SPECIALS), rng.standard_normal(977) * 40]).astype(np.float32).reshape(-1, 10)
+    b = (rng.standard_normal(10) * 30).astype(np.float32)
+    b[0], b[1] = np.inf, -0.0
+    expected = activations.sigmoid(a + b)
+    work = a.copy()
+    with np.errstate(divide="raise", over="ignore", invalid="raise"):
+        engine.sigmoid_biased(work, -b, np.empty(a.size))
+    assert np.array_equal(work, expected, equal_nan=True)
