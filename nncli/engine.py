@@ -5,15 +5,19 @@ For each layer k, on a tile of rows of the input (the book's notation; rows are 
     A_k = Z_(k-1)·W_k + b_k      np.matmul(Z, W, out=A); A += b        # (tile, width_k)
     Z_k = h_k(A_k)               the registry's activation, with out=   # (tile, units_k)
 
-``Network.predict`` keeps only the last Z; ``Network.forward`` is this loop plus an observer
-that copies every A and Z; ``nncli evaluate --stats`` is this loop plus an observer that
-folds them into running figures. Buffers are allocated once per pass and reused per tile;
-the bias add and the activation run over row blocks small enough to stay in the CPU cache.
+``Network.predict`` keeps only the last Z; ``Network.forward`` is this loop writing every A
+and Z straight into the trace's arrays (``run(keep=...)``); ``nncli evaluate --stats`` is
+this loop plus an observer that folds them into running figures. Buffers are allocated once
+per pass and reused per tile; the bias add and the activation run over row blocks small
+enough to stay in the CPU cache. Two kernels are the engine's own, each the registry's
+formula in a faster layout: ``softmax_t`` (narrow float32 softmax) and ``sigmoid_biased``
+(float32 bias add + sigmoid in one pass, bit for bit the registry's).
 
 Same numbers on every path: tiles are cut at fixed offsets of the whole input (rows 0..T-1,
-T..2T-1, ...) whatever the batches the input arrives in, and T depends only on the network.
-BLAS picks other kernels (which round differently in the last bit) for other row counts,
-so this is what makes ``forward``, ``predict`` and any ``--batch-size`` bit-identical.
+T..2T-1, ...) whatever the batches the input arrives in, T depends only on the network, and
+so does the number of BLAS threads (``parallel_tiles``). BLAS picks other kernels (which
+round differently in the last bit) for other row counts and thread counts, so this is what
+makes ``forward``, ``predict`` and any ``--batch-size`` bit-identical.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -415,8 +419,9 @@ def _pool() -> ThreadPoolExecutor:
     from concurrent.futures import ThreadPoolExecutor  # 5 ms of start-up: only parallel runs need it
 
     with _lock:
-        if "pool" not in _state:
+        if _state.get("pool_pid") != os.getpid():  # none yet, or inherited by a forked child without its threads
             _state["pool"] = ThreadPoolExecutor(WORKERS, thread_name_prefix="nncli-tile")
+            _state["pool_pid"] = os.getpid()
         return _state["pool"]  # type: ignore[return-value]
 
 

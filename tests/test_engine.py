@@ -3,6 +3,8 @@ as Network.forward, bit for bit, and the same numbers whatever the batch size.""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -312,3 +314,16 @@ def test_sigmoid_with_its_bias_is_the_registrys_sigmoid_bit_for_bit():
     with np.errstate(divide="raise", over="ignore", invalid="raise"):
         engine.sigmoid_biased(work, -b, np.empty(a.size))
     assert np.array_equal(work, expected, equal_nan=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Python 3.12+ warns about fork with threads
+def test_a_forked_child_gets_threads_of_its_own(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(16).random((2 * net.tile_rows + 3, 784)).astype(np.float32)
+    expected = net.predict(X)  # starts the tile threads in this process
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        os._exit(0 if _same_bits(net.predict(X), expected) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
