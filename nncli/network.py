@@ -127,8 +127,10 @@ class Network:
         """
         X = check_batch(X, self.input_size, self.name)
         engine = self._engine(preprocess)
-        keep = Buffers.allocate(self.layers, self.dtype, self.input_size, X.shape[0], share_identity=False)
-        if engine.ready(X):  # X needs no conversion: the trace shows it (read-only) rather than a copy
+        ready = engine.ready(X)  # X needs no conversion: the trace shows it (read-only) rather than a copy
+        keep = Buffers.allocate(self.layers, self.dtype, self.input_size, X.shape[0], share_identity=False,
+                                with_x=not ready)
+        if ready:
             keep = replace(keep, x=X.view())
             keep.x.flags.writeable = False
         for _tile in engine.run([X], first_row=first_row, source=source, keep=keep):
