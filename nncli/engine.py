@@ -22,6 +22,7 @@ makes ``forward``, ``predict`` and any ``--batch-size`` bit-identical.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections import deque
@@ -413,8 +414,6 @@ def _blas_threads() -> tuple[Callable[[int], None], Callable[[], int]] | None:
 
 
 def _find_openblas() -> tuple[Callable[[int], None], Callable[[], int]] | None:
-    import ctypes  # 2-5 ms of start-up, needed only by networks large enough to run in parallel
-
     libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"  # where numpy's wheels put OpenBLAS
     for path in sorted(libs.glob("*openblas*")):
         lib = ctypes.CDLL(str(path))  # the copy numpy has loaded already
