@@ -43,7 +43,7 @@ rows = 0
 with open_inputs({data!r}) as source:
     source.check_width(net.input_size, net.name)
     for chunk in net.predict_batches(source.batches({batch}, reuse=True), predicted=True):
-        counts += np.bincount(chunk.predicted, minlength=10)
+        counts += np.bincount([k for k in chunk.predicted.tolist() if k is not None], minlength=10)
         rows += chunk.Y.shape[0]
 elapsed = time.perf_counter() - start
 print(json.dumps({{"rows": rows, "seconds": elapsed, "maxrss_kib": hwm(),

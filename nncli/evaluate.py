@@ -164,8 +164,8 @@ def evaluate(
     observer = stats.observe if stats is not None else None
     for chunk in network.predict_batches(batches, preprocess, predicted=True, observer=observer):
         rows = chunk.Y.shape[0]
-        if chunk.predicted is not None:
-            predicted = chunk.predicted
+        if chunk.predicted is not None:  # None where no class is predicted (NaN probabilities)
+            predicted = np.array([-1 if k is None else k for k in chunk.predicted.tolist()], dtype=np.int64)
         else:  # one output unit: class 1 when y > 0.5, none when y is NaN
             y = chunk.Y[:, 0]
             predicted = np.where(np.isnan(y), -1, y > 0.5).astype(np.int64)

@@ -158,7 +158,7 @@ def predicted(scores: np.ndarray) -> tuple[int | None, ...]:
     Dividing by T > 0, subtracting C and exp all keep the order, so this is also the
     argmax of the probabilities, without the ties their rounding can create.
     """
-    return tuple(None if k < 0 else int(k) for k in predicted_classes(np.asarray(scores)))
+    return tuple(predicted_classes(np.asarray(scores)).tolist())
 
 
 def _temperature(temperature: float, dtype: np.dtype) -> np.floating:

@@ -3,13 +3,15 @@ as Network.forward, bit for bit, and the same numbers whatever the batch size.""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from nncli import activations, engine
 from nncli.config import load_spec
 from nncli.errors import InputError
-from nncli.network import Network
+from nncli.network import Network, predicted_classes
 
 SPECIALS = [0.0, -0.0, 1e-8, -1e-8, 0.5, -0.5, 5.0, -5.0, 20.0, -20.0, 88.0, -88.0, 89.0, -89.0, 104.0,
             -104.0, 710.0, -710.0, 1e30, -1e30, np.inf, -np.inf, np.nan]
@@ -102,12 +104,31 @@ def test_predict_is_forward_bit_for_bit_on_full_tiles(tmp_path, layers, sizes, d
     assert _same_bits(net.predict(X), expected)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows", [1, 37, 1537, 3100])
 @pytest.mark.parametrize("layers, sizes", NETWORKS)
-def test_predict_is_within_an_ulp_or_two_of_forward_on_any_batch(tmp_path, layers, sizes):
-    # BLAS may use other kernels for a batch of another size, which round differently.
-    net = _network(tmp_path, layers, sizes, "float64", divide_by=None)
-    X = np.random.default_rng(4).standard_normal((37, sizes[0]))
-    np.testing.assert_allclose(net.predict(X), net.forward(X).output, rtol=1e-12, atol=1e-15)
+def test_forward_is_predict_bit_for_bit_on_any_batch(tmp_path, layers, sizes, rows, dtype):
+    # One loop computes both (nncli.engine), in the same fixed tiles.
+    net = _network(tmp_path, layers, sizes, dtype, divide_by=None)
+    X = np.random.default_rng(4).standard_normal((rows, sizes[0]))
+    trace = net.forward(X)
+    assert _same_bits(net.predict(X), trace.output)
+    (chunk, *rest) = net.predict_batches([X[:5], X[5:]], predicted=trace.probabilities is not None)
+    assert _same_bits(chunk.Y, trace.output[: net.tile_rows])
+    if trace.probabilities is not None:
+        assert _same_bits(chunk.probabilities, trace.probabilities[: net.tile_rows])
+
+
+def test_forward_keeps_every_layer_and_its_formula(tmp_path):
+    net = _network(tmp_path, *NETWORKS[1], dtype="float64")
+    X = np.random.default_rng(12).standard_normal((net.tile_rows + 3, 30))
+    trace = net.forward(X)
+    Z = X
+    for layer, lt in zip(net.layers, trace.layers):
+        np.testing.assert_allclose(lt.A, Z @ layer.W + layer.b, rtol=1e-12, atol=1e-12)
+        assert _same_bits(lt.Z, layer.activation(lt.A))
+        assert not np.shares_memory(lt.A, lt.Z)
+        Z = lt.Z
 
 
 @pytest.mark.parametrize("batch_sizes", [[1], [7], [100], [511, 1], [1000, 3, 5000], [10_000]])
@@ -146,10 +167,9 @@ def test_observer_sees_every_layer_of_every_tile(tmp_path):
     seen = []
     list(net.predict_batches([X], observer=lambda k, A, Z: seen.append((k, A.copy(), Z.copy()))))
     assert [k for k, _, _ in seen] == [1, 2, 3, 1, 2, 3]
-    trace = net.forward(X[net.tile_rows :])
+    trace = net.forward(X)
     for (k, A, Z), layer in zip(seen[3:], trace.layers):
-        np.testing.assert_allclose(A, layer.A, rtol=1e-6, atol=1e-6)
-        np.testing.assert_allclose(Z, layer.Z, rtol=1e-6, atol=1e-6)
+        assert _same_bits(A, layer.A[net.tile_rows :]) and _same_bits(Z, layer.Z[net.tile_rows :])
 
 
 def test_outputs_are_fresh_arrays(tmp_path):
@@ -168,6 +188,8 @@ def test_input_checks_match_prepare(tmp_path):
         with pytest.raises(InputError) as slow:
             net.prepare(bad)
         assert str(fast.value) == str(slow.value)
+    with pytest.raises(InputError, match="rows must all have 30 values"):
+        net.forward([[1.0] * 30, [1.0] * 29])  # ragged
     assert net.predict(np.ones(30)).shape == (1, 3)
     assert net.predict(np.ones((0, 30))).shape == (0, 3)
 
@@ -209,8 +231,21 @@ def test_inf_and_nan_inputs_follow_ieee_rules_without_warnings(tmp_path):
     with np.errstate(over="ignore", invalid="ignore"):
         expected = net.forward(X).output
     assert np.array_equal(chunk.Y, expected, equal_nan=True)
-    assert np.isnan(chunk.Y[2]).all() and chunk.predicted[2] == -1  # no class for a NaN row
+    assert np.isnan(chunk.Y[2]).all() and chunk.predicted[2] is None  # no class for a NaN row
     assert chunk.predicted[0] == np.argmax(expected[0])
+
+
+def test_a_row_without_prediction_cannot_be_used_as_an_index(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.zeros((3, 784), np.float32)
+    X[1, 0] = np.nan
+    predicted = net.forward(X).predicted
+    assert predicted.tolist() == [predicted[0], None, predicted[2]] and isinstance(predicted[0], int)
+    with pytest.raises(IndexError):
+        np.arange(10)[predicted]  # numpy refuses an object array as an index
+    with pytest.raises(TypeError):
+        list(range(10))[predicted[1]]
+    assert predicted_classes(np.zeros((0, 4))).shape == (0,)
 
 
 def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
@@ -221,3 +256,74 @@ def test_values_too_large_for_float32_are_input_errors_naming_the_row(tmp_path):
         list(net.predict_batches([X[:7], X[7:]]))
     X[net.tile_rows + 4, 2] = np.inf  # an infinity fits: it is a value like any other
     assert net.predict(X).shape == (net.tile_rows + 10, 3)
+
+
+def test_a_pass_stopped_early_or_failing_leaves_blas_threads_as_they_were(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(13).random((4 * net.tile_rows, 784)).astype(np.float32)
+    blas = engine._blas_threads()
+    before = blas[1]() if blas else None
+    chunks = net.predict_batches([X])
+    next(chunks)
+    chunks.close()  # stopped after the first tile
+    X[3 * net.tile_rows + 2, 5] = np.nan
+    bad = X.astype(np.float64)
+    bad[2 * net.tile_rows + 1, 3] = 1e300
+    with pytest.raises(InputError, match=rf"input row {2 * net.tile_rows + 1}, value 4"):
+        net.predict(bad)
+    assert (blas[1]() if blas else None) == before
+    assert _same_bits(net.predict(X), np.concatenate([c.Y for c in net.predict_batches([X[:100], X[100:]])]))
+
+
+def test_parallel_observer_sees_tiles_in_order(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(14).random((3 * net.tile_rows + 7, 784)).astype(np.float32)
+    seen = []
+    chunks = list(net.predict_batches([X], observer=lambda k, A, Z: seen.append((k, Z.copy()))))
+    assert [k for k, _ in seen] == [1, 2, 3] * 4
+    assert _same_bits(np.concatenate([Z for k, Z in seen if k == 3]), np.concatenate([c.Y for c in chunks]))
+    trace = net.forward(X)
+    assert _same_bits(np.concatenate([Z for k, Z in seen if k == 1]), trace.layers[0].Z)
+
+
+@pytest.mark.parametrize("width", [2, 3, 10, 17, 64])
+def test_transposed_float32_softmax_is_the_registrys_within_an_ulp(width):
+    # Same float64 formula, another order of the row sum: bit-identical but for rare ties.
+    rng = np.random.default_rng(width)
+    a = (rng.standard_normal((3000, width)) * rng.choice([0.01, 1, 10, 60], (3000, 1))).astype(np.float32)
+    a[:len(SPECIALS), 0] = SPECIALS  # rows with ±inf, NaN, huge values
+    z = np.empty_like(a)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        engine.softmax_t(a, out=z)
+    ref = activations.softmax(a)
+    assert np.array_equal(np.isnan(z), np.isnan(ref))
+    ulps = np.abs(z.view(np.int32).astype(np.int64) - ref.view(np.int32))[~np.isnan(ref)]
+    assert ulps.max() <= 1 and np.mean(ulps == 0) > 0.999
+    work = a.copy()
+    engine.softmax_t(work, out=work)  # in place, as the engine calls it
+    assert _same_bits(work, z)
+
+
+def test_sigmoid_with_its_bias_is_the_registrys_sigmoid_bit_for_bit():
+    rng = np.random.default_rng(15)
+    a = np.concatenate([np.array(SPECIALS), rng.standard_normal(977) * 40]).astype(np.float32).reshape(-1, 10)
+    b = (rng.standard_normal(10) * 30).astype(np.float32)
+    b[0], b[1] = np.inf, -0.0
+    expected = activations.sigmoid(a + b)
+    work = a.copy()
+    with np.errstate(divide="raise", over="ignore", invalid="raise"):
+        engine.sigmoid_biased(work, -b, np.empty(a.size))
+    assert np.array_equal(work, expected, equal_nan=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Python 3.12+ warns about fork with threads
+def test_a_forked_child_gets_threads_of_its_own(tmp_path):
+    net = _network(tmp_path, *NETWORKS[0], dtype="float32")
+    X = np.random.default_rng(16).random((2 * net.tile_rows + 3, 784)).astype(np.float32)
+    expected = net.predict(X)  # starts the tile threads in this process
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        os._exit(0 if _same_bits(net.predict(X), expected) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

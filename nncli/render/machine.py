@@ -37,7 +37,7 @@ def _predicted_list(predicted: np.ndarray | None) -> list[int | None] | None:
     """Predicted classes for JSON: null for a row without a prediction (NaN probabilities)."""
     if predicted is None:
         return None
-    return [int(p) if p >= 0 else None for p in predicted]
+    return predicted.tolist()  # Python ints, None where no class is predicted
 
 
 def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted: np.ndarray | None,
@@ -70,7 +70,7 @@ def csv_rows(output: np.ndarray, predicted: np.ndarray | None) -> Iterator[str]:
     values = output.astype(np.float64).tolist()
     for i, row in enumerate(values):
         cells = [_csv_number(v) for v in row]
-        cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] >= 0 else "")
+        cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] is not None else "")
         yield _csv_line(cells)
 
 

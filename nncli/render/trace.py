@@ -153,7 +153,7 @@ def render_trace(
         predicted = trace.predicted
         assert predicted is not None
         names = list(network.classes) if network.classes else [str(j) for j in range(probabilities.shape[1])]
-        pred_names = [names[int(p)] if p >= 0 else "none (nan)" for p in predicted]
+        pred_names = [names[p] if p is not None else "none (nan)" for p in predicted]
         activation = network.layers[-1].activation
         formula = {"Y": f"Y = {activation.label}(A{last})", "A": f"softmax(A{last})", "Z": "softmax(Y)"}[source or "A"]
         parts.append(table(probabilities, f"Probabilities = {formula}", col_labels=names, highlight=predicted,
