@@ -1,8 +1,13 @@
 """Whole-process time of `nncli forward configs/three_layer.yaml --format json` against the
 bare imports it cannot avoid (`python -c "import numpy, yaml, typer"`). Target: <= 1.15x.
 
-Run by hand from the project root: python benchmarks/bench_startup.py [--runs 30]
-The two commands alternate so that machine noise hits both alike; medians are reported.
+Run it with the Python of an environment where nncli is installed the way users install it
+(`pip install .`, not editable: an editable install adds a finder to every import):
+
+    python -m venv /tmp/venv && /tmp/venv/bin/pip install . && /tmp/venv/bin/python benchmarks/bench_startup.py
+
+The `nncli` script beside that Python is timed (else `python -m nncli`). The two commands
+alternate so that machine noise hits both alike; medians are reported.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    exe = shutil.which("nncli")
+    beside = Path(sys.executable).with_name("nncli")
+    exe = str(beside) if beside.exists() else shutil.which("nncli")
     nncli = [exe] if exe else [sys.executable, "-m", "nncli"]
     command = [*nncli, "forward", "configs/three_layer.yaml", "--format", "json"]
     reference = [sys.executable, "-c", "import numpy, yaml, typer"]

@@ -330,12 +330,8 @@ def overflow_demo(
         raise InputError(f"a score does not fit in {kind.name}; write inf if you mean infinity")
     naive = naive_softmax_demo(a)
     stable = stable_softmax_steps(a)
-    argmax = {
-        "input": _argmax(a),
-        "shifted": _argmax(stable.shifted),
-        "naive": _argmax(naive.result),
-        "stable": _argmax(stable.result),
-    }
+    steps = ("input", "shifted", "naive", "stable")
+    argmax = dict(zip(steps, predicted(np.vstack([a, stable.shifted, naive.result, stable.result]))))
     return OverflowDemo(a, naive, stable, overflow_threshold(kind), underflow_threshold(kind), argmax)
 
 
@@ -347,6 +343,3 @@ def _one_row(a: np.ndarray) -> np.ndarray:
         raise InputError(f"expected one non-empty row of scores, got shape {row.shape}")
     return row
 
-
-def _argmax(x: np.ndarray) -> int | None:
-    return predicted(x[None, :])[0]

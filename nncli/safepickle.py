@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+from numpy._core import multiarray, numeric  # numpy >= 2; numpy.core is a deprecated alias
 
 from nncli.errors import InputError
+from nncli.outfile import atomic_output
 
 MAX_PICKLE_BYTES = 1 << 30  # 1 GiB: weights files of this kind are far smaller
 
@@ -34,8 +36,6 @@ def _encode_latin1(text: str, encoding: str = "latin1") -> bytes:
 
 def _allowed() -> dict[tuple[str, str], Any]:
     """Every global a pickle of numpy arrays needs, and nothing else: (module, name) -> object."""
-    from numpy._core import multiarray, numeric  # numpy >= 2; numpy.core is a deprecated alias
-
     allowed: dict[tuple[str, str], Any] = {
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
@@ -156,8 +156,6 @@ def import_weights(source: str | Path, output: str | Path) -> list[ImportedArray
     no pickle: every array is numeric and written with ``allow_pickle=False``. Returns what
     was written, in the pickle's order.
     """
-    from nncli.outfile import atomic_output
-
     target = Path(output)
     if target.suffix.lower() != ".npz":
         raise InputError(f"{output}: the output must be an .npz file (e.g. -o weights.npz)")

@@ -44,8 +44,6 @@ def matrix_table(
 
 
 def _measure(table: Table) -> int:
-    from rich.console import Console
-
     return Console(width=10_000).measure(table).maximum
 
 
