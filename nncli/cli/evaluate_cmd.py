@@ -7,24 +7,9 @@ from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
-from nncli.cli.common import (
-    INPUT_FILE_HELP,
-    BatchSizeOpt,
-    ConfigArg,
-    DivideByOpt,
-    DtypeOpt,
-    InputFormat,
-    InputFormatOpt,
-    KeyOpt,
-    PrecisionOpt,
-    RowsOpt,
-    TableOrJson,
-    TableOrJsonOpt,
-    handles_errors,
-    number,
-    stderr_console,
-    stdout_console,
-)
+from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
+                               InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, TableOrJson, TableOrJsonOpt,
+                               handles_errors, number, stderr_console, stdout_console)
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
 from nncli.evaluate import BatchStats, class_names_of

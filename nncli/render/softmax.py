@@ -151,29 +151,26 @@ def _demo_table(demo: OverflowDemo, precision: int) -> Any:
 
 def _naive_table(demo: OverflowDemo, precision: int) -> Any:
     naive = demo.naive
-    table = Table(title="1. naive", title_justify="left", box=_box(), show_edge=False,
-                  show_footer=True, pad_edge=False)
-    table.add_column("k", justify="right", footer="")
-    table.add_column("a", justify="right", footer="Σ", style="cyan")
-    table.add_column("exp(a)", justify="right", footer=sci(naive.sum, precision))
-    table.add_column("y", justify="right", footer=sci(_quiet_sum(naive.result), precision), style="red")
-    for k in range(demo.a.size):
-        table.add_row(str(k), score(demo.a[k]), sci(naive.exp[k], precision),
-                      sci(naive.result[k], precision))
-    return table
+    return _steps_table("1. naive", ("a", demo.a, "cyan"), ("exp(a)", naive.exp, naive.sum),
+                        (naive.result, "red"), precision)
 
 
 def _stable_table(demo: OverflowDemo, precision: int) -> Any:
     stable = demo.stable
-    table = Table(title="2. stable", title_justify="left", box=_box(), show_edge=False,
-                  show_footer=True, pad_edge=False)
+    return _steps_table("2. stable", ("a - C", stable.shifted, None), ("exp(a - C)", stable.exp, stable.sum),
+                        (stable.result, "green"), precision)
+
+
+def _steps_table(title: str, scores: tuple[str, np.ndarray, str | None], exp: tuple[str, np.ndarray, Any],
+                 result: tuple[np.ndarray, str], precision: int) -> Any:
+    """One computation of the demo: k, the scores, their exp with its sum Σ, and y with its sum."""
+    table = Table(title=title, title_justify="left", box=_box(), show_edge=False, show_footer=True, pad_edge=False)
     table.add_column("k", justify="right", footer="")
-    table.add_column("a - C", justify="right", footer="Σ")
-    table.add_column("exp(a - C)", justify="right", footer=sci(stable.sum, precision))
-    table.add_column("y", justify="right", footer=sci(_quiet_sum(stable.result), precision), style="green")
-    for k in range(demo.a.size):
-        table.add_row(str(k), score(stable.shifted[k]), sci(stable.exp[k], precision),
-                      sci(stable.result[k], precision))
+    table.add_column(scores[0], justify="right", footer="Σ", style=scores[2] or "")
+    table.add_column(exp[0], justify="right", footer=sci(exp[2], precision))
+    table.add_column("y", justify="right", footer=sci(_quiet_sum(result[0]), precision), style=result[1])
+    for k in range(scores[1].size):
+        table.add_row(str(k), score(scores[1][k]), sci(exp[1][k], precision), sci(result[0][k], precision))
     return table
 
 
