@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from nncli import activations
-from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean
+from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean, plural
 from nncli.yamlstrict import YNode, load
 
 TOP_KEYS = (
@@ -214,11 +214,10 @@ def _parse_layers(top: dict[str, YNode], root: YNode, reader: "_ArrayReader") ->
         if previous_units is not None and layer.inputs != previous_units:
             expected = (
                 f"input_size is {previous_units}" if index == 1
-                else f"the previous layer '{previous_name}' outputs {_values(previous_units)}"
+                else f"the previous layer '{previous_name}' outputs {plural(previous_units, 'value')}"
             )
-            rows = f"{layer.inputs} row" if layer.inputs == 1 else f"{layer.inputs} rows"
             raise ConfigError(
-                f"layer '{layer.name}': W has {rows} but {expected}",
+                f"layer '{layer.name}': W has {plural(layer.inputs, 'row')} but {expected}",
                 _key_value_mark(layer_node, "weights"),
             )
         if index == 1:
@@ -434,7 +433,7 @@ def _inline_matrix(node: YNode, what: str, ndim: int, allow_nonfinite: bool = Fa
                 raise ConfigError(f"{what}: row 1 is empty", row.mark)
         elif len(values) != width:
             raise ConfigError(
-                f"{what}: ragged matrix: row {r} has {_values(len(values))}, row 1 has {width}", row.mark
+                f"{what}: ragged matrix: row {r} has {plural(len(values), 'value')}, row 1 has {width}", row.mark
             )
         rows.append(values)
     return np.array(rows, dtype=np.float64)
@@ -624,9 +623,6 @@ def _describe(value: Any) -> str:
         return f"'{value}' (a string)"
     return repr(value)
 
-
-def _values(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _short(value: Any) -> str:

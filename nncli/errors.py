@@ -77,3 +77,8 @@ def did_you_mean(name: str, candidates: "list[str] | tuple[str, ...] | set[str]"
     """`` (did you mean 'x'?)`` when a close candidate exists, else the empty string."""
     match = closest(name, candidates)
     return f" (did you mean '{match}'?)" if match else ""
+
+
+def plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an s unless n is 1: ``plural(1, "row")`` is "1 row", ``plural(3, "value")`` "3 values"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

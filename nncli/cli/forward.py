@@ -32,13 +32,12 @@ from nncli.cli.common import (
 )
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
-from nncli.errors import InputError
+from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
 from nncli.network import load_network
 from nncli.outfile import atomic_output
 from nncli.render import machine
 from nncli.render.jsonout import dumps
-from nncli.render.numbers import plural
 from nncli.render.explain import explain as explain_trace
 from nncli.rows import parse_row
 

@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from nncli.evaluate import Evaluation, LayerStats
-from nncli.render.numbers import accuracy, plural, ratio, stat
+from nncli.errors import plural
+from nncli.render.numbers import accuracy, ratio, stat
 from nncli.safepickle import ImportedArray
 
 # Beyond this many classes the confusion matrix no longer fits a terminal; JSON has it all.

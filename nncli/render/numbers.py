@@ -1,5 +1,6 @@
 """Every number nncli prints, formatted in one place: the nan/inf spellings, table cells,
-arithmetic lines, full-precision CSV/JSON values, counts; and numpy-like matrix summaries.
+arithmetic lines, full-precision CSV/JSON values; and numpy-like matrix summaries.
+(Counts in words, "1 row", "3 values", are ``nncli.errors.plural``: messages need them too.)
 
 No Rich here: the machine formats (json, jsonl, csv) use this module too.
 """
@@ -164,14 +165,6 @@ def factor(x: float, precision: int) -> str:
     """A factor of a product (``short``), in parentheses when negative: ``(-0.5)``."""
     text = short(x, precision)
     return f"({text})" if text.startswith("-") else text
-
-
-# --- counts -----------------------------------------------------------------------------
-
-
-def plural(n: int, noun: str) -> str:
-    """``n`` and ``noun``, with an s unless n is 1: ``plural(1, "row")`` is "1 row", ``plural(3, "value")`` "3 values"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # --- summarising big matrices like numpy ------------------------------------------------
