@@ -69,10 +69,8 @@ def stdout_console(width: int | None = None) -> Any:
     When stdout is not a terminal, the padding Rich puts at the end of table lines is
     stripped, so piped output has no trailing spaces (and diffs cleanly).
     """
-    from rich.console import Console  # Rich only when a table is drawn: json/csv runs skip its import
-
     file = None if sys.stdout.isatty() else _TrimmedLines(sys.stdout)
-    return Console(file=file, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+    return _console(file=file, width=width)
 
 
 class _TrimmedLines:
@@ -108,16 +106,20 @@ class _TrimmedLines:
 
 def stderr_console() -> Any:
     """A Rich console on stderr, for progress and messages."""
-    from rich.console import Console  # Rich only when something is drawn: json/csv runs skip its import
-
-    return Console(stderr=True, no_color="NO_COLOR" in os.environ or None, highlight=False)
+    return _console(stderr=True)
 
 
 def text_console() -> Any:
     """A Rich console that records plain text 120 columns wide (for tables written with -o FILE)."""
-    from rich.console import Console  # Rich only when a table is drawn: json/csv runs skip its import
+    return _console(record=True, file=io.StringIO(), width=120, no_color=True)
 
-    return Console(record=True, file=io.StringIO(), width=120, no_color=True)
+
+def _console(**options: Any) -> Any:
+    """A Rich console without highlighting; colour off when NO_COLOR is set."""
+    from rich.console import Console  # Rich only when something is drawn: json/csv runs never import it
+
+    options.setdefault("no_color", "NO_COLOR" in os.environ or None)
+    return Console(highlight=False, **options)
 
 
 def number(text: str, option: str) -> float:
