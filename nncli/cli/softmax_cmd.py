@@ -76,7 +76,7 @@ def softmax(
 ) -> None:
     """Turn scores into probabilities with softmax: p_k = exp(a_k - C) / Σ exp(a_i - C), C = max(a).
 
-    Prints each score a_k, its probability p_k (--precision digits, default 4), a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it.
+    Prints each score a_k, its probability p_k (--precision digits, default 4), a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it, in scientific notation with --precision digits (default as numpy prints them: 8 for float64, 6 for float32).
 
     Non-finite scores: -inf gets probability 0; a row with +inf shares the probability equally among its +inf entries (the limit), the others get 0; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan).
 
