@@ -26,6 +26,7 @@ relative to the config file. Every error is a ConfigError whose message starts w
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from nncli import activations
-from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean
+from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean, plural
 from nncli.yamlstrict import YNode, load
 
 TOP_KEYS = (
@@ -213,11 +214,10 @@ def _parse_layers(top: dict[str, YNode], root: YNode, reader: "_ArrayReader") ->
         if previous_units is not None and layer.inputs != previous_units:
             expected = (
                 f"input_size is {previous_units}" if index == 1
-                else f"the previous layer '{previous_name}' outputs {_values(previous_units)}"
+                else f"the previous layer '{previous_name}' outputs {plural(previous_units, 'value')}"
             )
-            rows = f"{layer.inputs} row" if layer.inputs == 1 else f"{layer.inputs} rows"
             raise ConfigError(
-                f"layer '{layer.name}': W has {rows} but {expected}",
+                f"layer '{layer.name}': W has {plural(layer.inputs, 'row')} but {expected}",
                 _key_value_mark(layer_node, "weights"),
             )
         if index == 1:
@@ -283,15 +283,20 @@ def parse_activation(node: YNode, label: str) -> activations.Activation:
         try:
             return activations.get(name_node.value, **params)
         except ActivationError as err:
-            bad = getattr(err, "param", None)
-            if bad is None:
-                mark = name_node.mark
-            elif bad in node.value:
-                mark = node.value[bad].mark if "must" in err.message else node.key_marks[bad]
-            else:
-                mark = node.mark
-            raise ConfigError(f"{label}: {err.message}", mark) from None
+            raise ConfigError(f"{label}: {err.message}", _activation_mark(node, err.param)) from None
     raise ConfigError(f"{label}: activation must be a name or a mapping with 'name'", node.mark)
+
+
+def _activation_mark(node: YNode, param: str | None) -> Mark:
+    """Where an activation mapping's error points: at the name when the name is at fault, at an
+    unknown parameter's key, at a known parameter's value; else at the whole mapping."""
+    name_node = node.value["name"]
+    if param is None:
+        return name_node.mark
+    if param not in node.value:
+        return node.mark
+    known = {p.name for p in activations.lookup(name_node.value).params}
+    return node.value[param].mark if param in known else node.key_marks[param]
 
 
 def _activation_parameter_count(activation: activations.Activation) -> int:
@@ -428,7 +433,7 @@ def _inline_matrix(node: YNode, what: str, ndim: int, allow_nonfinite: bool = Fa
                 raise ConfigError(f"{what}: row 1 is empty", row.mark)
         elif len(values) != width:
             raise ConfigError(
-                f"{what}: ragged matrix: row {r} has {_values(len(values))}, row 1 has {width}", row.mark
+                f"{what}: ragged matrix: row {r} has {plural(len(values), 'value')}, row 1 has {width}", row.mark
             )
         rows.append(values)
     return np.array(rows, dtype=np.float64)
@@ -446,19 +451,15 @@ def _element(item: YNode, what: str, allow_nonfinite: bool) -> float:
     return number
 
 
-def _load_errors() -> tuple[type[BaseException], ...]:
-    """What np.load raises on a damaged file. An except clause evaluates this only when an
-    exception is being matched, so zipfile is not imported at start-up."""
-    import zipfile
-
-    return (ValueError, OSError, EOFError, zipfile.BadZipFile)
+# What np.load raises on a damaged file.
+_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile)
 
 
 def _open_npz(path: Path, node: YNode) -> Any:
     _check_file(path, node)
     try:
         archive = np.load(path, allow_pickle=False)
-    except _load_errors() as err:
+    except _LOAD_ERRORS as err:
         raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
     if not hasattr(archive, "files"):
         raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
@@ -474,7 +475,7 @@ def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarra
         )
     try:
         return archive[key]
-    except _load_errors() as err:
+    except _LOAD_ERRORS as err:
         raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
 
 
@@ -482,7 +483,7 @@ def _load_npy(path: Path, node: YNode) -> np.ndarray:
     _check_file(path, node)
     try:
         arr = np.load(path, allow_pickle=False)
-    except _load_errors() as err:
+    except _LOAD_ERRORS as err:
         raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
     if not isinstance(arr, np.ndarray):
         raise ConfigError(
@@ -622,9 +623,6 @@ def _describe(value: Any) -> str:
         return f"'{value}' (a string)"
     return repr(value)
 
-
-def _values(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _short(value: Any) -> str:

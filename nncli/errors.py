@@ -6,6 +6,7 @@ when there is one; the command line turns them into ``Error: <message>`` and exi
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -52,13 +53,19 @@ class InputError(NncliError):
 
 
 class ActivationError(NncliError):
-    """An unknown activation name or parameter, or a bad parameter value."""
+    """An unknown activation name or parameter, or a bad parameter value.
+
+    ``param`` names the parameter at fault (an unknown one, or one whose value is bad), so
+    that a config can point at it; None when the activation's name is at fault.
+    """
+
+    def __init__(self, message: str, mark: Mark | None = None, param: str | None = None) -> None:
+        super().__init__(message, mark)
+        self.param = param
 
 
 def closest(name: str, candidates: "list[str] | tuple[str, ...] | set[str]") -> str | None:
     """The candidate most similar to ``name`` (difflib ratio >= 0.6), or None."""
-    import difflib
-
     by_lower = {c.lower(): c for c in sorted(candidates)}
     if name.lower() in by_lower:
         return by_lower[name.lower()]
@@ -70,3 +77,8 @@ def did_you_mean(name: str, candidates: "list[str] | tuple[str, ...] | set[str]"
     """`` (did you mean 'x'?)`` when a close candidate exists, else the empty string."""
     match = closest(name, candidates)
     return f" (did you mean '{match}'?)" if match else ""
+
+
+def plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an s unless n is 1: ``plural(1, "row")`` is "1 row", ``plural(3, "value")`` "3 values"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

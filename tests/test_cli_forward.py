@@ -194,7 +194,8 @@ def test_float32_override(cli):
 def test_validate_summary(cli):
     result = cli("validate", CONFIGS / "three_layer.yaml")
     assert result.exit_code == 0
-    assert "(None, 2) → (None, 3)" in result.stdout and "Total parameters: 23"  # 2·3+3 + 3·2+2 + 2·2+2 in result.stdout
+    # 23 parameters: 2·3+3 + 3·2+2 + 2·2+2
+    assert "(None, 2) → (None, 3)" in result.stdout and "Total parameters: 23" in result.stdout
     doc = json.loads(cli("validate", IRIS, "-f", "json").stdout)
     assert doc["total_parameters"] == 4 * 5 + 5 + 5 * 3 + 3
     assert [layer["parameters"] for layer in doc["layers"]] == [25, 18]

@@ -187,3 +187,23 @@ def test_defaults_and_float32(write):
     assert spec.layers[0].W[0, 1] == np.float32(-2e5)
     assert spec.layers[0].activation.label == "leaky_relu(negative_slope=0.1)"
     assert load_spec(path, "float64").layers[0].W.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "activation, column, message",
+    [
+        # columns of `    activation: {name: elu, alpah: 1}`: name's value 24, alpah 29, its value 36
+        ("{name: elu, alpah: 1}", 29, "activation 'elu' has no parameter 'alpah'"),  # unknown: the key
+        ("{name: elu, alpha: x}", 36, "activation 'elu': parameter 'alpha' must be a number"),  # bad: the value
+        ("{name: hardtanh, min_val: 2}", 43, "min_val (2) must be less than max_val (1)"),  # check: the value
+        ("{name: eluu, alpha: 1}", 24, "unknown activation 'eluu'"),  # the name
+    ],
+)
+def test_activation_errors_point_at_the_faulty_node(tmp_path, activation, column, message):
+    path = tmp_path / "net.yaml"
+    path.write_text(f"layers:\n  - name: h\n    activation: {activation}\n"
+                    "    weights: [[0.1], [0.2]]\n    bias: [0.1]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_spec(path)
+    assert str(info.value).startswith(f"{path}:3:{column}: layer 'h': ")
+    assert message in str(info.value)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nncli.overflow import softmax_rows
+from tests.conftest import CONFIGS
 
 BOOK_RESULT = [9.99954600e-01, 4.53978686e-05, 2.06106005e-09]
 ANSI = re.compile(r"\x1b\[")
@@ -135,8 +136,10 @@ def test_unknown_options_are_still_reported(cli, token, message):
 
 
 def test_precision_out_of_range_is_a_usage_error(cli):
-    result = cli("softmax", "1", "2", "--precision", "-1")
-    assert result.exit_code == 2 and "--precision must be between 0 and 17" in result.stderr
+    # --precision is declared once for every command: the same range and the same usage error.
+    for command in (["softmax", "1", "2"], ["forward", CONFIGS / "three_layer.yaml"], ["activations", "relu"]):
+        result = cli(*command, "--precision", "-1")
+        assert result.exit_code == 2 and "--precision" in result.stderr and "0<=x<=17" in result.stderr
 
 
 # --- JSON and CSV ---------------------------------------------------------------------------------

@@ -1,16 +1,14 @@
 """The ``nncli`` command line: a thin Typer layer over the core; each command lives in its own module.
 
-Commands import their heavy modules (rich, the renderers) inside the function body, so
-``nncli forward --format json`` never pays for Rich.
+Every command is registered here, in the order ``nncli --help`` lists them. Command modules
+define plain functions; the table renderers (and Rich) load only when a table is drawn, so
+``nncli forward --format json`` never pays for them.
 """
-
-
-import os
-import sys
 
 import typer
 
 from nncli import __version__
+from nncli.cli import activations_cmd, evaluate_cmd, forward, import_cmd, softmax_cmd
 
 app = typer.Typer(
     name="nncli",
@@ -20,18 +18,17 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-
-def _asks_for_help_or_completion() -> bool:
-    return any(arg in ("-h", "--help") for arg in sys.argv[1:]) or any(
-        key.startswith("_NNCLI_COMPLETE") or key == "_TYPER_COMPLETE_ARGS" for key in os.environ
-    )
+app.command("forward")(forward.forward)
+app.command("validate")(forward.validate)
+app.command("activations")(activations_cmd.activations_command)
+# Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
+app.command("softmax", context_settings={"ignore_unknown_options": True})(softmax_cmd.softmax)
+app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("import-weights")(import_cmd.import_weights)
 
 
 def all_commands() -> typer.Typer:
-    """The app with every command registered (what tests and documentation tools use)."""
-    from nncli.cli import commands
-
-    commands.register()
+    """The app with every command registered (kept for tests and documentation tools)."""
     return app
 
 
@@ -55,9 +52,4 @@ def _root(
 
 def main() -> None:
     """Entry point of the ``nncli`` console script."""
-    from nncli.cli import commands
-
-    # The first argument that is not an option names the command (when it names one).
-    first = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    commands.register(first if first and not _asks_for_help_or_completion() else None)
     app(prog_name="nncli")

@@ -1,27 +1,39 @@
 """``nncli activations``: list, evaluate and plot the activation functions (a thin layer over the registry)."""
 
 
+import importlib.util
+import math
+import re
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import numpy as np
 import typer
 
-from nncli.cli import app
-from nncli.cli.common import PRECISION_HELP, Dtype, handles_errors
+from nncli import activations as A
+from nncli.cli.common import (
+    ComputeDtypeOpt,
+    Dtype,
+    PrecisionOpt,
+    TableOrJson,
+    TableOrJsonOpt,
+    handles_errors,
+    number,
+    stdout_console,
+)
 from nncli.errors import ActivationError, InputError, NncliError, did_you_mean
+from nncli.render.jsonout import dumps
+from nncli.rows import parse_row, parse_row_at
 
 DEFAULT_PLOT = ("step", "sigmoid", "tanh", "relu")
 MAX_POINTS = 100_000
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
+# START:STOP:COUNT, e.g. "-6:6:13"; each bound is then read with the number grammar.
+_LINSPACE = re.compile(r"([^:]*):([^:]*):\s*(\d+)\s*")
 
 
-@app.command("activations")
 @handles_errors
 def activations_command(
     names: Annotated[Optional[list[str]], typer.Argument(
@@ -37,16 +49,16 @@ def activations_command(
         help="Set a parameter of every named activation that has it, or ACTIVATION.NAME=VALUE for one; "
              "lists as 0.1,0.2. Repeatable.")] = None,
     plot: Annotated[bool, typer.Option("--plot", help="Draw the functions in the terminal.")] = False,
-    x_range: Annotated[tuple[float, float], typer.Option(
-        "--range", metavar="LO HI", help="The plot's input range.")] = (-6.0, 6.0),
+    x_range: Annotated[tuple[str, str], typer.Option(
+        "--range", metavar="LO HI", help="The plot's input range.")] = ("-6", "6"),
     save: Annotated[Optional[Path], typer.Option(
         "--save", metavar="FILE", help="Write the plot to FILE.png, FILE.svg or FILE.pdf (needs matplotlib).",
         dir_okay=False)] = None,
     depth: Annotated[int, typer.Option(
         "--depth", min=1, max=10_000, help="Layers L for the table's max|h'|^L column (vanishing gradients).")] = 10,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
-    precision: Annotated[int, typer.Option("--precision", min=0, max=17, help=PRECISION_HELP)] = 6,
-    dtype: Annotated[Dtype, typer.Option("--dtype", help="Evaluate in float64 or float32.")] = Dtype.float64,
+    output_format: TableOrJsonOpt = TableOrJson.table,
+    precision: PrecisionOpt = 6,
+    dtype: ComputeDtypeOpt = Dtype.float64,
 ) -> None:
     """List, evaluate and plot activation functions h(a), with derivatives and properties.
 
@@ -60,9 +72,7 @@ def activations_command(
       nncli activations elu --at "-2,-1,0,1" --param alpha=0.5
       nncli activations --plot sigmoid tanh --derivative --range -6 6
     """  # noqa: E501 - one line per paragraph: the help reflows them to the terminal's width
-    from nncli import activations as A
-
-    if output_format is Format.json and plot:
+    if output_format is TableOrJson.json and plot:
         raise typer.BadParameter("--plot draws in the terminal; use --format json without it", param_hint="--plot")
     specs = _unique([A.lookup(n) for n in names or ()])
     drawing = plot or save is not None
@@ -76,11 +86,11 @@ def activations_command(
         if not names:
             raise typer.BadParameter("name the activations to evaluate, e.g. nncli activations sigmoid --at ...",
                                      param_hint="--at")
-        _values(acts, _parse_at(at), derivative, output_format, precision, dtype.value)
+        _values(acts, _parse_at(at), derivative, output_format, 6 if precision is None else precision, dtype.value)
     elif not drawing:
         _listing(acts, depth, output_format, detailed=bool(names))
     if drawing:
-        _plot(acts, x_range, derivative, plot, save)
+        _plot(acts, (number(x_range[0], "--range LO"), number(x_range[1], "--range HI")), derivative, plot, save)
 
 
 # --- parsing --------------------------------------------------------------------------
@@ -95,16 +105,14 @@ def _unique(specs: list[Any]) -> list[Any]:
 
 def _bind(specs: list[Any], settings: list[str]) -> list[Any]:
     """Bind each spec with the --param settings that apply to it."""
-    from nncli import activations as A
-
     per: dict[str, dict[str, Any]] = {s.name: {} for s in specs}
     offered = sorted({p.name for s in specs for p in s.params})
-    for text in settings:
+    for n, text in enumerate(settings, start=1):
         key, sep, raw = text.partition("=")
         key = key.strip()
         if not sep or not key:
             raise ActivationError(f"--param '{text}': expected NAME=VALUE, e.g. --param negative_slope=0.2")
-        value = _parse_value(raw.strip())
+        value = _parse_value(text, f"--param #{n}")
         if "." in key:
             target, name = key.split(".", 1)
             spec = A.lookup(target)
@@ -124,47 +132,34 @@ def _bind(specs: list[Any], settings: list[str]) -> list[Any]:
     return [A.get(s.name, **per[s.name]) for s in specs]
 
 
-def _parse_value(raw: str) -> Any:
-    if "," in raw:
-        return [_number(part, raw) for part in raw.split(",")]
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
-
-
-def _number(part: str, raw: str) -> float:
-    try:
-        return float(part)
-    except ValueError:
-        raise ActivationError(f"--param value '{raw}': '{part.strip()}' is not a number") from None
+def _parse_value(text: str, where: str) -> Any:
+    """The VALUE of ``NAME=VALUE``: numbers (one, or a list "0.1,0.2") in the number grammar of
+    ``nncli.rows``, with columns counted in ``text``; a word without digits (``tanh``) stays text."""
+    key, _sep, raw = text.partition("=")
+    if not re.search(r"[\d,]", raw):
+        try:
+            return parse_row(raw, where)[0] if raw.strip() else raw
+        except InputError:
+            return raw.strip()  # a choice such as approximate=tanh; the activation checks it
+    # Blanks in place of NAME= keep the columns of the whole setting (blanks separate numbers).
+    row = parse_row_at(" " * (len(key) + 1) + raw, where)
+    return list(row.values) if len(row) > 1 or "," in raw else row.values[0]
 
 
 def _parse_at(text: str) -> list[float]:
-    """``"-2,-1,0,1,2"`` or ``"-6:6:13"`` (13 evenly spaced values) as floats."""
-    text = text.strip()
-    example = 'e.g. --at "-2,-1,0,1,2" or --at "-6:6:13"'
+    """``"-2,-1,0,1,2"`` (the number grammar of ``nncli.rows``) or ``"-6:6:13"`` (13 evenly
+    spaced values) as floats."""
     if ":" in text:
-        parts = text.split(":")
-        try:
-            if len(parts) != 3:
-                raise ValueError
-            lo, hi, count = float(parts[0]), float(parts[1]), int(parts[2])
-        except ValueError:
-            raise InputError(f"--at '{text}': expected START:STOP:COUNT ({example})") from None
-        if not (2 <= count <= MAX_POINTS) or not (abs(lo) < float("inf") and abs(hi) < float("inf")):
-            raise InputError(f"--at '{text}': COUNT must be 2..{MAX_POINTS} and START, STOP finite")
-        import numpy as np
-
+        match = _LINSPACE.fullmatch(text)
+        if match is None:
+            raise InputError(f"--at '{text.strip()}': expected START:STOP:COUNT "
+                             f'(e.g. --at "-2,-1,0,1,2" or --at "-6:6:13")')
+        lo, hi = number(match.group(1), "--at START"), number(match.group(2), "--at STOP")
+        count = int(match.group(3))
+        if not (2 <= count <= MAX_POINTS) or not (math.isfinite(lo) and math.isfinite(hi)):
+            raise InputError(f"--at '{text.strip()}': COUNT must be 2..{MAX_POINTS} and START, STOP finite")
         return [float(v) for v in np.linspace(lo, hi, count)]
-    values = []
-    for part in text.split(","):
-        if not part.strip():
-            raise InputError(f"--at '{text}': empty value ({example})")
-        try:
-            values.append(float(part))
-        except ValueError:
-            raise InputError(f"--at '{text}': '{part.strip()}' is not a number ({example})") from None
+    values = parse_row(text, "--at")
     if len(values) > MAX_POINTS:
         raise InputError(f"--at: at most {MAX_POINTS} values")
     return values
@@ -173,15 +168,12 @@ def _parse_at(text: str) -> list[float]:
 # --- the three views ------------------------------------------------------------------
 
 
-def _listing(acts: list[Any], depth: int, output_format: Format, detailed: bool) -> None:
-    from nncli import activations as A
-
+def _listing(acts: list[Any], depth: int, output_format: TableOrJson, detailed: bool) -> None:
     rows = [A.summary(act, depth) for act in acts]
-    if output_format is Format.json:
+    if output_format is TableOrJson.json:
         _print_json(rows)
         return
-    from nncli.cli.common import stdout_console
-    from nncli.render.activations import details, listing_legend, listing_table
+    from nncli.render.activations import details, listing_legend, listing_table  # Rich: only for tables
 
     console = stdout_console()
     console.print(listing_table(rows, depth))
@@ -192,10 +184,8 @@ def _listing(acts: list[Any], depth: int, output_format: Format, detailed: bool)
             console.print(details(row, act.spec))
 
 
-def _values(acts: list[Any], points: list[float], derivative: bool, output_format: Format,
+def _values(acts: list[Any], points: list[float], derivative: bool, output_format: TableOrJson,
             precision: int, dtype: str) -> None:
-    import numpy as np
-
     with np.errstate(over="ignore"):  # 1e300 as float32 is inf, as asked
         x = np.asarray(points, dtype=np.float64).astype(dtype)
     values: dict[str, np.ndarray] = {}
@@ -203,7 +193,7 @@ def _values(acts: list[Any], points: list[float], derivative: bool, output_forma
     for act in acts:
         values[act.name] = act(x)
         derivatives[act.name] = act.derivative(x)
-    if output_format is Format.json:
+    if output_format is TableOrJson.json:
         _print_json({
             "x": x, "dtype": dtype,
             "parameters": {act.name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in act.params.items()}
@@ -211,8 +201,7 @@ def _values(acts: list[Any], points: list[float], derivative: bool, output_forma
             "values": values, "derivatives": derivatives,
         })
         return
-    from nncli.cli.common import stdout_console
-    from nncli.render.activations import values_table
+    from nncli.render.activations import values_table  # Rich: only for tables
 
     columns = []
     for act in acts:
@@ -230,12 +219,7 @@ def _values(acts: list[Any], points: list[float], derivative: bool, output_forma
 
 def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, terminal: bool,
           save: Optional[Path]) -> None:
-    import math
-
-    import numpy as np
-
-    from nncli import activations as A
-    from nncli.render.activations import Curve, plot_samples, plot_text, save_plot
+    from nncli.render.activations import Curve, plot_samples, plot_text, save_plot  # Rich: only for plots
 
     lo, hi = x_range
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi and math.isfinite(hi - lo)):
@@ -256,8 +240,6 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
         return curves
 
     if terminal:
-        from nncli.cli.common import stdout_console
-
         console = stdout_console()
         width = min(console.width, 100)
         x = plot_samples((lo, hi), width)
@@ -266,8 +248,6 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
         suffix = save.suffix.lower()
         if suffix not in (".png", ".svg", ".pdf"):
             raise NncliError(f"--save {save}: write a .png, .svg or .pdf file (got '{suffix or 'no extension'}')")
-        import importlib.util
-
         if importlib.util.find_spec("matplotlib") is None:
             raise NncliError("--save needs matplotlib: pip install 'nncli[plot]'")
         x = np.linspace(lo, hi, 1201)
@@ -276,6 +256,4 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
 
 
 def _print_json(value: Any) -> None:
-    from nncli.render.jsonout import dumps
-
     sys.stdout.write(dumps(value, indent=2) + "\n")

@@ -1,7 +1,8 @@
-"""What the commands share: the error handler, the output options, the consoles."""
-
+"""What the commands share: the error handler, the options declared once, numbers typed as
+option values, the consoles."""
 
 import functools
+import io
 import os
 import sys
 from enum import Enum
@@ -10,7 +11,8 @@ from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
-from nncli.errors import NncliError
+from nncli.errors import InputError, NncliError
+from nncli.rows import parse_row
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,10 +69,8 @@ def stdout_console(width: int | None = None) -> Any:
     When stdout is not a terminal, the padding Rich puts at the end of table lines is
     stripped, so piped output has no trailing spaces (and diffs cleanly).
     """
-    from rich.console import Console
-
     file = None if sys.stdout.isatty() else _TrimmedLines(sys.stdout)
-    return Console(file=file, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+    return _console(file=file, width=width)
 
 
 class _TrimmedLines:
@@ -106,12 +106,32 @@ class _TrimmedLines:
 
 def stderr_console() -> Any:
     """A Rich console on stderr, for progress and messages."""
-    from rich.console import Console
-
-    return Console(stderr=True, no_color="NO_COLOR" in os.environ or None, highlight=False)
+    return _console(stderr=True)
 
 
-PRECISION_HELP = "Digits after the decimal point in tables."
+def text_console() -> Any:
+    """A Rich console that records plain text 120 columns wide (for tables written with -o FILE)."""
+    return _console(record=True, file=io.StringIO(), width=120, no_color=True)
+
+
+def _console(**options: Any) -> Any:
+    """A Rich console without highlighting; colour off when NO_COLOR is set."""
+    from rich.console import Console  # Rich only when something is drawn: json/csv runs never import it
+
+    options.setdefault("no_color", "NO_COLOR" in os.environ or None)
+    return Console(highlight=False, **options)
+
+
+def number(text: str, option: str) -> float:
+    """The one number typed as ``option``'s value, read with the command line's number grammar
+    (``nncli.rows``: ``1_000`` and ``0x10`` are refused, inf and nan allowed); InputError if not."""
+    values = parse_row(text, option)
+    if len(values) != 1:
+        raise InputError(f"{option} {text!r}: expected one number, got {len(values)}")
+    return values[0]
+
+
+MAX_PRECISION = 17
 
 # Options that several commands share, declared once.
 ConfigArg = Annotated[
@@ -120,15 +140,27 @@ ConfigArg = Annotated[
 DtypeOpt = Annotated[
     Optional[Dtype], typer.Option("--dtype", help="Compute in float32 or float64 (overrides the config).")
 ]
-PrecisionOpt = Annotated[int, typer.Option("--precision", min=0, max=17, help=PRECISION_HELP)]
+PrecisionOpt = Annotated[
+    Optional[int],
+    typer.Option("--precision", metavar="N", min=0, max=MAX_PRECISION, help="Digits after the decimal point in tables."),
+]
+ComputeDtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Compute in float64 or float32.")]
+
+
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="table (Rich tables) or json.")]
 InputFormatOpt = Annotated[
     Optional[InputFormat],
     typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
 ]
 KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
 DivideByOpt = Annotated[
-    Optional[float],
-    typer.Option("--divide-by", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
+    Optional[str],
+    typer.Option("--divide-by", metavar="NUMBER", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
 ]
 RowsOpt = Annotated[
     Optional[str], typer.Option("--rows", help="Only rows START:STOP (0-based, STOP excluded), e.g. 0:100.")

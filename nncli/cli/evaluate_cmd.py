@@ -3,35 +3,21 @@
 
 import contextlib
 import sys
-from enum import Enum
 from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
-from nncli.cli import app
-from nncli.cli.common import (
-    INPUT_FILE_HELP,
-    BatchSizeOpt,
-    ConfigArg,
-    DivideByOpt,
-    DtypeOpt,
-    InputFormat,
-    InputFormatOpt,
-    KeyOpt,
-    PrecisionOpt,
-    RowsOpt,
-    handles_errors,
-    stdout_console,
-)
+from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
+                               InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, TableOrJson, TableOrJsonOpt,
+                               handles_errors, number, stderr_console, stdout_console)
+from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
+from nncli.evaluate import BatchStats, class_names_of
+from nncli.evaluate import evaluate as run_evaluation
+from nncli.network import load_network
+from nncli.render.jsonout import dumps
 
 
-class EvaluateFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-@app.command()
 @handles_errors
 def evaluate(
     config: ConfigArg,
@@ -54,9 +40,7 @@ def evaluate(
     rows: RowsOpt = None,
     batch_size: BatchSizeOpt = 8192,
     dtype: DtypeOpt = None,
-    output_format: Annotated[
-        EvaluateFormat, typer.Option("--format", "-f", help="table (Rich tables) or json.")
-    ] = EvaluateFormat.table,
+    output_format: TableOrJsonOpt = TableOrJson.table,
     stats: Annotated[
         bool, typer.Option("--stats", help="Also show per-layer statistics of A and Z over all rows.")
     ] = False,
@@ -77,16 +61,11 @@ def evaluate(
 
       nncli evaluate configs/iris_softmax.yaml -i iris.csv -l species.csv --format json | jq .accuracy
     """
-    from nncli.data import open_inputs, parse_rows_spec, read_labels
-    from nncli.evaluate import BatchStats, class_names_of
-    from nncli.evaluate import evaluate as run_evaluation
-    from nncli.network import load_network
-
     if input_file == "-" and labels == "-":
         raise InputError("only one of --input-file and --labels can read stdin (-)")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
-        network = network.with_preprocess(divide_by)
+        network = network.with_preprocess(number(divide_by, "--divide-by"))
     selection = parse_rows_spec(rows) if rows is not None else None
     with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
         source.check_width(network.input_size, network.name)
@@ -104,16 +83,14 @@ def evaluate(
                 stats=layer_stats, progress=advance, labels_name=labels,
             )
 
-    if output_format is EvaluateFormat.json:
-        from nncli.render.jsonout import dumps
-
+    if output_format is TableOrJson.json:
         document = evaluation.to_dict(named_classes=network.classes is not None)
         if layer_stats is not None:
             document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
         print(dumps(document, indent=2))
         return
 
-    from nncli.render.evaluate import render_evaluation, render_stats
+    from nncli.render.evaluate import render_evaluation, render_stats  # Rich tables: only when drawn
 
     console = stdout_console()
     render_evaluation(console, evaluation, precision)
@@ -128,9 +105,8 @@ def _progress_bar(enabled: bool, total: int | None, name: str) -> Iterator[Calla
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # Rich only on a terminal: piped runs (and every machine format) skip its import.
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from nncli.cli.common import stderr_console
 
     columns = [TextColumn(f"{name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=stderr_console(), transient=True) as bar:

@@ -3,6 +3,7 @@
 
 import contextlib
 import sys
+import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +11,6 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
-from nncli.cli import app
 from nncli.cli.common import (
     INPUT_FILE_HELP,
     BatchSizeOpt,
@@ -22,10 +22,24 @@ from nncli.cli.common import (
     KeyOpt,
     PrecisionOpt,
     RowsOpt,
+    TableOrJsonOpt,
+    TableOrJson,
     handles_errors,
+    number,
+    stderr_console,
     stdout_console,
+    text_console,
 )
-from nncli.errors import InputError
+from nncli.config import load_spec
+from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
+from nncli.errors import InputError, plural
+from nncli.evaluate import BatchStats
+from nncli.network import load_network
+from nncli.outfile import atomic_output
+from nncli.render import machine
+from nncli.render.jsonout import dumps
+from nncli.render.explain import explain as explain_trace
+from nncli.rows import parse_row
 
 
 class ForwardFormat(str, Enum):
@@ -36,12 +50,6 @@ class ForwardFormat(str, Enum):
     npy = "npy"
 
 
-class SummaryFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-@app.command()
 @handles_errors
 def forward(
     config: ConfigArg,
@@ -103,8 +111,6 @@ def forward(
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
     """
-    from nncli.network import load_network
-
     if output is not None and str(output) == "-":
         output = None
     if output_format is None:
@@ -120,11 +126,9 @@ def forward(
         raise InputError(f"-o {output} is the input file: the output would replace it")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
-        network = network.with_preprocess(divide_by)
+        network = network.with_preprocess(number(divide_by, "--divide-by"))
     selection = None
     if rows is not None or index is not None:
-        from nncli.data import index_rows, parse_rows_spec
-
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
 
     with _open_source(network, config, inputs, input_file, input_format, key) as (source, names):
@@ -144,21 +148,17 @@ def forward(
 def _open_source(network, config: Path, inputs: list[str] | None, input_file: str | None,  # type: ignore[no-untyped-def]
                  input_format: InputFormat | None, key: str | None):
     """The input rows as an InputSource, and their names (for -x and the config's samples)."""
-    from nncli.data import from_array, open_inputs
-
     if input_file is not None:
         with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
             yield source, None
         return
     if inputs:
-        from nncli.rows import parse_row
-
         parsed = []
         for n, text in enumerate(inputs, start=1):
             row = parse_row(text, f"--input #{n}")
             if len(row) != network.input_size:
                 raise InputError(
-                    f"--input #{n} has {_values(len(row))} but network '{network.name}' takes {network.input_size}"
+                    f"--input #{n} has {plural(len(row), 'value')} but network '{network.name}' takes {network.input_size}"
                 )
             parsed.append(row)
         yield from_array(np.array(parsed, dtype=np.float64), "--input"), None
@@ -170,7 +170,7 @@ def _open_source(network, config: Path, inputs: list[str] | None, input_file: st
         yield from_array(np.vstack([block for _name, block in network.spec.inputs]), "inputs"), names
         return
     raise InputError(
-        f"no input: give -x with {_values(network.input_size).replace('value', 'number')}"
+        f"no input: give -x with {plural(network.input_size, 'number')}"
         f" (e.g. -x \"{_example_row(network.input_size)}\"), --input-file, or add 'inputs:' to {config}"
     )
 
@@ -187,7 +187,9 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
 def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
            no_layers, explain, stats, output) -> None:
     """Tables of the first rows (all of them when they are few); --stats reads every row."""
-    from nncli.render.trace import render_trace
+    # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
+    from nncli.render.evaluate import render_stats
+    from nncli.render.trace import render_explain, render_trace
 
     total = source.count(selection)
     head_rows = total if total is not None and total <= max(max_rows, 1000) else max_rows
@@ -203,8 +205,6 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
     trace = network.forward(head, first_row=first, source=source.name)
     layer_stats = None
     if stats:
-        from nncli.evaluate import BatchStats
-
         layer_stats = BatchStats(network)
         for _chunk in network.predict_batches(_chain(first_batch, batches), observer=layer_stats.observe):
             pass
@@ -218,13 +218,8 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
                      first_row=first, note=note)
         if explain:
-            from nncli.render.explain import explain as explain_trace
-            from nncli.render.trace import render_explain
-
             render_explain(console, explain_trace(trace, network.layers, precision=precision))
         if layer_stats is not None:
-            from nncli.render.evaluate import render_stats
-
             render_stats(console, layer_stats.result(), precision)
 
     _emit_rich(draw, output)
@@ -234,16 +229,11 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
           no_layers: bool) -> None:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
-    from nncli.render import machine
-    from nncli.render.jsonout import dumps
-
     trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
     document = machine.trace_document(trace, network)
     if no_layers:
         document["input"], document["layers"] = None, []
     if stats:
-        from nncli.evaluate import BatchStats
-
         layer_stats = BatchStats(network)
         layer_stats.add_trace(trace)
         document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
@@ -253,13 +243,9 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
 def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
             stats: bool, output: Path | None) -> None:
     """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
-    from nncli.render import machine
-
     layer_stats = None
     observer = None
     if stats:
-        from nncli.evaluate import BatchStats
-
         layer_stats = BatchStats(network)
         observer = layer_stats.observe
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
@@ -277,18 +263,13 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
             for chunk in chunks:
                 write("".join(machine.csv_rows(chunk.Y, chunk.predicted)))
     if layer_stats is not None:  # a table for people, on stderr so it never mixes with the data
-        from nncli.cli.common import stderr_console
-        from nncli.render.evaluate import render_stats
+        from nncli.render.evaluate import render_stats  # Rich tables: only for --stats
 
         render_stats(stderr_console(), layer_stats.result())
 
 
 def _write_npy(chunks, count: int | None, network, write) -> None:  # type: ignore[no-untyped-def]
     """A .npy of the output: the header first when the row count is known, else after spooling."""
-    import tempfile
-
-    from nncli.render import machine
-
     if count is not None:
         write(machine.npy_header(count, network.output_size, network.dtype))
         for chunk in chunks:
@@ -316,8 +297,6 @@ def _sink(output: Path | None, binary: bool):  # type: ignore[no-untyped-def]
         else:
             yield sys.stdout.write
         return
-    from nncli.outfile import atomic_output
-
     with atomic_output(output, "wb" if binary else "w") as handle:
         yield handle.write
 
@@ -334,13 +313,10 @@ def _write_text(text: str, output: Path | None) -> None:
         _write_file(output, text.encode("utf-8"))
 
 
-@app.command()
 @handles_errors
 def validate(
     config: ConfigArg,
-    output_format: Annotated[
-        SummaryFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = SummaryFormat.table,
+    output_format: TableOrJsonOpt = TableOrJson.table,
     dtype: DtypeOpt = None,
 ) -> None:
     """Check a config without running it and print a summary of its layers (like Keras model.summary()).
@@ -351,16 +327,11 @@ def validate(
       nncli validate configs/three_layer.yaml
       nncli validate configs/iris_softmax.yaml --format json
     """
-    from nncli.config import load_spec
-
     spec = load_spec(config, dtype.value if dtype else None)
-    if output_format is SummaryFormat.json:
-        from nncli.render.jsonout import dumps
-        from nncli.render.summary import summary_document
-
-        sys.stdout.write(dumps(summary_document(spec)) + "\n")
+    if output_format is TableOrJson.json:
+        sys.stdout.write(dumps(machine.summary_document(spec)) + "\n")
         return
-    from nncli.render.summary import render_summary
+    from nncli.render.summary import render_summary  # Rich tables: only when a table is drawn
 
     render_summary(stdout_console(), spec)
 
@@ -370,18 +341,12 @@ def _emit_rich(draw, output: Path | None) -> None:  # type: ignore[no-untyped-de
     if output is None:
         draw(stdout_console())
         return
-    from rich.console import Console
-
-    import io
-
-    console = Console(record=True, file=io.StringIO(), width=120, no_color=True)
+    console = text_console()
     draw(console)
     _write_file(output, console.export_text().encode("utf-8"))
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    from nncli.outfile import atomic_output
-
     with atomic_output(path) as handle:
         handle.write(data)
 
@@ -401,6 +366,3 @@ def _example_row(n: int) -> str:
         return ", ".join(["0.5"] * n)
     return f"0.5, 0.5, ... ({n} numbers)"
 
-
-def _values(n: int) -> str:
-    return f"{n} value" if n == 1 else f"{n} values"

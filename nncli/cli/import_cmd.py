@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from nncli.cli import app
 from nncli.cli.common import handles_errors, stdout_console
+from nncli.safepickle import import_weights as convert
 
 
-@app.command("import-weights")
 @handles_errors
 def import_weights(
     source: Annotated[Path, typer.Argument(help="A pickled dict (or list) of numpy arrays, e.g. sample_weight.pkl.",
@@ -29,8 +28,7 @@ def import_weights(
 
       nncli import-weights sample_weight.pkl -o configs/sample_weight.npz
     """
-    from nncli.render.evaluate import render_imported
-    from nncli.safepickle import import_weights as convert
+    from nncli.render.evaluate import render_imported  # Rich tables: imported only when this command runs
 
     arrays = convert(source, output)
     render_imported(stdout_console(), arrays, str(output))

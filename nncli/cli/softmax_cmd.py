@@ -14,11 +14,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from nncli.cli import app
-from nncli.cli.common import PRECISION_HELP, Dtype, fail, handles_errors, stdout_console
+from nncli import overflow
+from nncli.cli.common import ComputeDtypeOpt, Dtype, PrecisionOpt, fail, handles_errors, number, stdout_console
 from nncli.errors import InputError, did_you_mean
-
-MAX_PRECISION = 17
+from nncli.render import machine
+from nncli.rows import Row, parse_lines, parse_row_at, stack_rows
 
 
 class Format(str, Enum):
@@ -31,7 +31,6 @@ class Format(str, Enum):
 _NUMERIC_START = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 
 
-@app.command("softmax", context_settings={"ignore_unknown_options": True})
 @handles_errors
 def softmax(
     ctx: typer.Context,
@@ -50,25 +49,19 @@ def softmax(
         typer.Option("--row", metavar="ROW", help="One row of scores, e.g. --row \"1,2,3\"; repeat for several rows."),
     ] = None,
     temperature: Annotated[
-        float,
+        str,
         typer.Option(
             "--temperature", metavar="T",
             help="Softmax of a / T, T > 0: T < 1 sharpens the probabilities towards the argmax, "
             "T > 1 flattens them towards uniform; the argmax never changes.",
         ),
-    ] = 1.0,
+    ] = "1",
     log: Annotated[
         bool,
         typer.Option("--log", help="Log-probabilities, computed stably as (a - C) - log Σ exp(a - C), never log(softmax)."),
     ] = False,
-    dtype: Annotated[Dtype, typer.Option("--dtype", help="Floating-point type of the computation.")] = Dtype.float64,
-    precision: Annotated[
-        Optional[int],
-        typer.Option(
-            "--precision", metavar="N", show_default=False,
-            help=f"{PRECISION_HELP} Default 4; with --demo-overflow 8 (float64) or 6 (float32), as numpy prints them.",
-        ),
-    ] = None,
+    dtype: ComputeDtypeOpt = Dtype.float64,
+    precision: PrecisionOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="table for people; json or csv for scripts (full precision).")
     ] = Format.table,
@@ -83,7 +76,7 @@ def softmax(
 ) -> None:
     """Turn scores into probabilities with softmax: p_k = exp(a_k - C) / Σ exp(a_i - C), C = max(a).
 
-    Prints each score a_k, its probability p_k, a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it.
+    Prints each score a_k, its probability p_k (--precision digits, default 4), a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it, in scientific notation with --precision digits (default as numpy prints them: 8 for float64, 6 for float32).
 
     Non-finite scores: -inf gets probability 0; a row with +inf shares the probability equally among its +inf entries (the limit), the others get 0; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan).
 
@@ -95,14 +88,9 @@ def softmax(
       printf '1 2 3\\n3 2 1\\n' | nncli softmax - --format csv
       nncli softmax --demo-overflow --dtype float32 100 90 80
     """
-    from nncli import overflow
-    from nncli.render import softmax as render
-    from nncli.rows import Row, parse_lines, parse_row_at, stack_rows
-
     tokens = list(values or [])
     _reject_unknown_options(tokens, _option_names(ctx))
-    if precision is not None and not 0 <= precision <= MAX_PRECISION:
-        fail(f"--precision must be between 0 and {MAX_PRECISION}, not {precision}", code=2)
+    t = number(temperature, "--temperature")
 
     rows: list[Row]
     if "-" in tokens:
@@ -123,7 +111,7 @@ def softmax(
         raise InputError("no scores given; example: nncli softmax 2.0 1.0 0.1 (or '-' to read rows from stdin)")
 
     if demo_overflow:
-        if temperature != 1.0 or log:
+        if t != 1.0 or log:
             raise InputError("--temperature and --log do not apply to --demo-overflow")
         if output_format is Format.csv:
             raise InputError("--demo-overflow prints a table or --format json, not csv")
@@ -132,19 +120,23 @@ def softmax(
         scores = stack_rows(rows, dtype.value)[0] if rows else overflow.BOOK_SCORES
         demo = overflow.overflow_demo(scores, dtype.value)
         if output_format is Format.json:
-            sys.stdout.write(render.demo_json(demo))
+            sys.stdout.write(machine.demo_json(demo))
         else:
-            render.render_demo(demo, stdout_console(), precision)
+            from nncli.render.softmax import render_demo  # Rich tables: only when a table is drawn
+
+            render_demo(demo, stdout_console(), precision)
         return
 
-    result = overflow.softmax_rows(stack_rows(rows, dtype.value), temperature=temperature, log=log)
+    result = overflow.softmax_rows(stack_rows(rows, dtype.value), temperature=t, log=log)
     if output_format is Format.json:
-        sys.stdout.write(render.probabilities_json(result))
+        sys.stdout.write(machine.probabilities_json(result))
     elif output_format is Format.csv:
-        sys.stdout.write(render.probabilities_csv(result))
+        sys.stdout.write(machine.probabilities_csv(result))
     else:
+        from nncli.render.softmax import render_probabilities  # Rich tables: only when a table is drawn
+
         labels = [r.where for r in rows] if rows[0].where.startswith("<stdin>") else None
-        render.render_probabilities(result, stdout_console(), 4 if precision is None else precision, labels)
+        render_probabilities(result, stdout_console(), 4 if precision is None else precision, labels)
 
 
 def _reject_unknown_options(tokens: list[str], options: list[str]) -> None:

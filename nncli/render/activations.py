@@ -1,18 +1,22 @@
 """Renderers for ``nncli activations``: the property table, value tables, the terminal plot and image files.
 
 Everything here turns data computed by ``nncli.activations`` into text or files; nothing
-is computed but layout. Rich is imported inside the functions that need it and
-matplotlib only by ``save_plot``.
+is computed but layout. matplotlib, optional and slow to import, is imported only by ``save_plot``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from nncli.outfile import atomic_output
+from nncli.render.numbers import adaptive, compact
 
 PALETTE = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white", "bright_red")
 MPL_PALETTE = ("#1f9bd1", "#c2338f", "#d9a000", "#2e9d4a", "#d6402b", "#5661d8", "#555555", "#ff7f0e")
@@ -28,36 +32,6 @@ class Curve:
     derivative: bool = False
 
 
-# --- numbers --------------------------------------------------------------------------
-
-
-def fmt(value: float, precision: int = 6) -> str:
-    """A number for a table: fixed point with ``precision`` decimals when that shows it well,
-    otherwise scientific (9.536743e-07); nan, inf, -inf spelled out."""
-    v = float(value)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0 or 10.0 ** -min(precision, 4) <= abs(v) < 1e7:
-        return f"{v:.{precision}f}"
-    return f"{v:.{precision}e}"
-
-
-def fmt_short(value: float) -> str:
-    """A compact number for the property table (4 significant digits)."""
-    v = float(value)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        return f"{v:.4g}"
-    return f"{v:.2e}"
-
-
 # --- tables ---------------------------------------------------------------------------
 
 
@@ -71,10 +45,6 @@ def listing_table(rows: Sequence[dict[str, Any]], depth: int) -> Any:
     Laid out for 80 columns: aliases go under the name, the three properties are one-letter
     columns, and the formula column takes what is left (wrapping when it must).
     """
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0))
     table.add_column("name", no_wrap=True, min_width=12, max_width=16)
     table.add_column("h(a)", overflow="fold", min_width=14)
@@ -92,7 +62,7 @@ def listing_table(rows: Sequence[dict[str, Any]], depth: int) -> Any:
         table.add_row(
             name, Text(_formula(r["formula"])), Text(r["range"]),  # Text: "a[n:]" is not Rich markup
             mark[r["zero_centred"]], mark[r["monotonic"]], mark[r["smooth"]],
-            fmt_short(r["max_derivative"]), fmt_short(r["max_derivative_at_depth"]),
+            compact(r["max_derivative"]), compact(r["max_derivative_at_depth"]),
         )
     return table
 
@@ -106,9 +76,6 @@ def listing_legend(depth: int) -> str:
 
 def details(row: dict[str, Any], spec: Any) -> Any:
     """One activation in full: formula, LaTeX, parameters with defaults, inf/NaN behaviour, notes."""
-    from rich.table import Table
-    from rich.text import Text
-
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -127,8 +94,8 @@ def details(row: dict[str, Any], spec: Any) -> Any:
         [("odd (zero-centred)" if row["zero_centred"] else "not odd"),
          ("monotonic" if row["monotonic"] else "not monotonic"),
          ("C1" if row["smooth"] else "not C1")]))
-    grid.add_row("max |h'|", f"{fmt_short(row['max_derivative'])} at a = {fmt_short(row['max_derivative_at'])}; "
-                             f"^{row['depth']} = {fmt_short(row['max_derivative_at_depth'])}")
+    grid.add_row("max |h'|", f"{compact(row['max_derivative'])} at a = {compact(row['max_derivative_at'])}; "
+                             f"^{row['depth']} = {compact(row['max_derivative_at_depth'])}")
     if spec.special:
         grid.add_row("inf, nan", Text(spec.special))
     if spec.notes:
@@ -138,7 +105,7 @@ def details(row: dict[str, Any], spec: Any) -> Any:
 
 def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(fmt_short(v) for v in value) + "]"
+        return "[" + ", ".join(compact(v) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
@@ -146,17 +113,14 @@ def _value(value: Any) -> str:
 
 def values_table(x: np.ndarray, columns: Sequence[tuple[str, np.ndarray]], precision: int) -> Any:
     """x and one column per (header, values); shorter columns (grouping functions) end early."""
-    from rich import box
-    from rich.table import Table
-
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0))
     table.add_column("a", justify="right", style="bold", no_wrap=True)
     for header, _ in columns:
         table.add_column(header, justify="right", overflow="fold")
     for i, xi in enumerate(x):
-        cells = [fmt(xi, precision)]
+        cells = [adaptive(xi, precision)]
         for _, values in columns:
-            cells.append(fmt(values[i], precision) if i < len(values) else "")
+            cells.append(adaptive(values[i], precision) if i < len(values) else "")
         table.add_row(*cells)
     return table
 
@@ -176,8 +140,6 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
     dotted. Returns a Rich ``Text``: colour per curve, a y scale on the left, the x range
     below and a legend.
     """
-    from rich.text import Text
-
     label_w = 8
     plot_w = max(10, width - label_w - 1)
     cols, rows = plot_w * 2, height * 4
@@ -226,7 +188,7 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
         ticks.setdefault(zero_row, 0.0)
     text = Text(no_wrap=True, overflow="crop")
     for r in range(height):
-        label = fmt_short(ticks[r]) if r in ticks else ""
+        label = compact(ticks[r]) if r in ticks else ""
         text.append(f"{label:>{label_w - 1}} ", style="dim")
         text.append("┤" if r in ticks else "│", style="dim")
         for c in range(plot_w):
@@ -246,7 +208,7 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
     # x axis labels: lo at the left, 0 under the y axis, hi at the right
     axis = [" "] * plot_w
     for pos, value in ((0, x_lo), (plot_w - 1, x_hi)) + (((zero_col, 0.0),) if zero_col is not None else ()):
-        s = fmt_short(value)
+        s = compact(value)
         start = min(max(0, pos - len(s) // 2), plot_w - len(s)) if pos not in (0, plot_w - 1) else (
             0 if pos == 0 else plot_w - len(s))
         if all(ch == " " for ch in axis[max(0, start - 1): start + len(s) + 1]):
@@ -287,9 +249,7 @@ def save_plot(path: Path, x: np.ndarray, curves: Sequence[Curve], x_range: tuple
 
     Raises ImportError when matplotlib is missing (the command line explains the fix).
     """
-    from matplotlib.figure import Figure
-
-    from nncli.outfile import atomic_output
+    from matplotlib.figure import Figure  # optional (nncli[plot]) and slow to import: only for --save
 
     fig = Figure(figsize=(8, 5), dpi=100)
     ax = fig.add_subplot()

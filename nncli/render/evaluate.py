@@ -4,29 +4,29 @@ for per-layer statistics (``--stats``) and for ``nncli import-weights``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
-if TYPE_CHECKING:  # pragma: no cover
-    from nncli.evaluate import Evaluation, LayerStats
-    from nncli.safepickle import ImportedArray
+from rich.table import Table
+from rich.text import Text
+
+from nncli.evaluate import Evaluation, LayerStats
+from nncli.errors import plural
+from nncli.render.numbers import accuracy, ratio, stat
+from nncli.safepickle import ImportedArray
 
 # Beyond this many classes the confusion matrix no longer fits a terminal; JSON has it all.
 MAX_MATRIX_CLASSES = 12
 
 
-def render_evaluation(console: Any, ev: "Evaluation", precision: int = 4) -> None:
+def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     """The headline (samples, correct, accuracy), the confusion matrix and the per-class table."""
-    from rich.table import Table
-    from rich.text import Text
-
     headline = Text()
     headline.append(f"{ev.network}: " if ev.network else "")
     headline.append(f"{ev.samples} samples, {ev.correct} correct, accuracy ")
-    headline.append(_accuracy(ev.correct, ev.samples), style="bold")
+    headline.append(accuracy(ev.correct, ev.samples), style="bold")
     console.print(headline)
     if ev.unpredicted:
-        rows = "1 row" if ev.unpredicted == 1 else f"{ev.unpredicted} rows"
-        console.print(f"{rows} gave NaN outputs: no class predicted (counted as wrong)")
+        console.print(f"{plural(ev.unpredicted, 'row')} gave NaN outputs: no class predicted (counted as wrong)")
     console.print()
 
     n = len(ev.class_names)
@@ -57,7 +57,7 @@ def render_evaluation(console: Any, ev: "Evaluation", precision: int = 4) -> Non
     table.add_column("support", justify="right")
     for report in ev.per_class:
         table.add_row(
-            _short(report.name, 20), _ratio(report.precision, precision), _ratio(report.recall, precision),
+            _short(report.name, 20), ratio(report.precision, precision), ratio(report.recall, precision),
             str(report.support),
         )
     console.print(table)
@@ -65,11 +65,9 @@ def render_evaluation(console: Any, ev: "Evaluation", precision: int = 4) -> Non
         console.print("precision —: the class was never predicted (null in JSON)")
 
 
-def render_stats(console: Any, stats: Sequence["LayerStats"], precision: int = 4) -> None:
+def render_stats(console: Any, stats: Sequence[LayerStats], precision: int = 4) -> None:
     """A table of every layer's A and Z over all rows: min, max, mean, std, NaN and Inf counts,
     with the share of saturated sigmoid/tanh entries and the number of dead ReLU units."""
-    from rich.table import Table
-
     rows = stats[0].rows if stats else 0
     table = Table(
         title=f"Layer statistics over {rows} rows", title_justify="left",
@@ -90,7 +88,7 @@ def render_stats(console: Any, stats: Sequence["LayerStats"], precision: int = 4
             table.add_row(
                 _short(layer.name, 12) if which == "A" else _short(layer.activation, 12),
                 f"{which}{layer.index}",
-                *(_number(getattr(summary, field), precision) for field in ("min", "max", "mean", "std")),
+                *(stat(getattr(summary, field), precision) for field in ("min", "max", "mean", "std")),
                 str(summary.nan), str(summary.inf),
                 " ".join(notes) if which == "A" else "",
                 end_section=which == "Z",
@@ -99,10 +97,8 @@ def render_stats(console: Any, stats: Sequence["LayerStats"], precision: int = 4
     console.print("sat: sigmoid/tanh entries with |A| > 5; dead: ReLU units never positive on these rows")
 
 
-def render_imported(console: Any, arrays: Sequence["ImportedArray"], output: str) -> None:
+def render_imported(console: Any, arrays: Sequence[ImportedArray], output: str) -> None:
     """What ``nncli import-weights`` wrote."""
-    from rich.table import Table
-
     table = Table(show_edge=False, pad_edge=False, padding=(0, 1))
     table.add_column("array")
     table.add_column("shape", justify="right")
@@ -111,29 +107,8 @@ def render_imported(console: Any, arrays: Sequence["ImportedArray"], output: str
         shape = "(" + ", ".join(str(d) for d in array.shape) + ("," if len(array.shape) == 1 else "") + ")"
         table.add_row(array.name, shape, array.dtype + ("" if array.finite else " (has NaN/Inf)"))
     console.print(table)
-    count = f"{len(arrays)} array" + ("" if len(arrays) == 1 else "s")
-    console.print(f"Wrote {output}: {count}, no pickle inside.")
+    console.print(f"Wrote {output}: {plural(len(arrays), 'array')}, no pickle inside.")
     console.print(f"Use it in a config: weights_file: {Path(output).name}")
-
-
-def _accuracy(correct: int, samples: int) -> str:
-    """The exact ratio, at most 6 decimals, without float noise: 9352/10000 -> 0.9352."""
-    if not samples:
-        return "n/a"
-    text = f"{correct / samples:.6f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def _ratio(value: float | None, precision: int) -> str:
-    return "—" if value is None else f"{value:.{precision}f}"
-
-
-def _number(value: float | None, precision: int) -> str:
-    if value is None:
-        return "—"
-    if value != 0 and (abs(value) >= 10 ** 6 or abs(value) < 10 ** -precision):
-        return f"{value:.{max(precision - 1, 1)}e}"
-    return f"{value:.{precision}f}"
 
 
 def _short(text: str, limit: int) -> str:

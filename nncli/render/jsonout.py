@@ -8,10 +8,11 @@ written with ``repr``, the shortest text that reads back to the same float (roun
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
+
+from nncli.render.numbers import json_value
 
 
 def clean(value: Any) -> Any:
@@ -21,7 +22,7 @@ def clean(value: Any) -> Any:
             return _clean_float_array(value)
         return clean(value.tolist())
     if isinstance(value, (np.floating, float)):
-        return _float(float(value))
+        return json_value(value)
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, np.bool_):
@@ -44,15 +45,7 @@ def _clean_float_array(arr: np.ndarray) -> Any:
 def _map_nested(items: Any) -> Any:
     if isinstance(items, list):
         return [_map_nested(v) for v in items]
-    return _float(items)
-
-
-def _float(x: float) -> Any:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
+    return json_value(items)
 
 
 def dumps(value: Any, indent: int | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Machine-readable forward results: JSON, JSON Lines, CSV and NPY (never through Rich).
+"""Machine-readable results: forward's JSON, JSON Lines, CSV and NPY, softmax's JSON and CSV (never through Rich).
 
 Numbers are written at full precision (Python's shortest round-trip repr of the value as
 float64; float32 values widen exactly); non-finite values follow ``jsonout``: "nan", "inf",
@@ -7,13 +7,17 @@ float64; float32 values widen exactly); non-finite values follow ``jsonout``: "n
 
 from __future__ import annotations
 
+import csv
 import io
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from nncli.config import NetworkSpec
 from nncli.network import ForwardTrace, Network
+from nncli.overflow import OverflowDemo, SoftmaxRows
 from nncli.render.jsonout import clean, dumps
+from nncli.render.numbers import full, predicted_list
 
 
 def trace_document(trace: ForwardTrace, network: Network) -> dict[str, Any]:
@@ -29,15 +33,34 @@ def trace_document(trace: ForwardTrace, network: Network) -> dict[str, Any]:
         ],
         "output": trace.output,
         "probabilities": trace.probabilities,
-        "predicted": _predicted_list(predicted),
+        "predicted": predicted_list(predicted),
     }
 
 
-def _predicted_list(predicted: np.ndarray | None) -> list[int | None] | None:
-    """Predicted classes for JSON: null for a row without a prediction (NaN probabilities)."""
-    if predicted is None:
-        return None
-    return predicted.tolist()  # Python ints, None where no class is predicted
+def summary_document(spec: NetworkSpec) -> dict[str, Any]:
+    """The summary as data (``nncli validate --format json``)."""
+    return {
+        "network": spec.name,
+        "valid": True,
+        "dtype": spec.dtype,
+        "input_size": spec.input_size,
+        "output_size": spec.output_size,
+        "classes": list(spec.classes) if spec.classes else None,
+        "layers": [
+            {
+                "name": layer.name,
+                "activation": layer.activation.label,
+                "input_shape": [None, layer.inputs],
+                "output_shape": [None, layer.units],
+                "W_shape": list(layer.W.shape),
+                "b_shape": list(layer.b.shape),
+                "parameters": layer.parameter_count,
+            }
+            for layer in spec.layers
+        ],
+        "total_parameters": spec.parameter_count,
+        "sample_inputs": [name for name, _rows in spec.inputs],
+    }
 
 
 def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted: np.ndarray | None,
@@ -46,7 +69,7 @@ def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted:
     ``index`` counting from ``start``."""
     rows = clean(output)
     probs = clean(probabilities) if probabilities is not None else None
-    classes = _predicted_list(predicted)
+    classes = predicted_list(predicted)
     for i in range(output.shape[0]):
         record = {
             "index": start + i,
@@ -61,17 +84,18 @@ def csv_header(network: Network) -> str:
     """The CSV header: one column per output unit (class names when the config has them,
     else ``y0, y1, ...``), then ``predicted``."""
     names = list(network.classes) if network.classes else [f"y{j}" for j in range(network.output_size)]
-    return _csv_line([*names, "predicted"])
+    return csv_line([*names, "predicted"])
 
 
 def csv_rows(output: np.ndarray, predicted: np.ndarray | None) -> Iterator[str]:
     """CSV data rows: the output values at full precision, then the predicted index (empty
     for a 1-unit output or a row that predicts nothing)."""
     values = output.astype(np.float64).tolist()
+    classes = predicted_list(predicted)
     for i, row in enumerate(values):
-        cells = [_csv_number(v) for v in row]
-        cells.append(str(int(predicted[i])) if predicted is not None and predicted[i] is not None else "")
-        yield _csv_line(cells)
+        cells = [full(v) for v in row]
+        cells.append("" if classes is None or classes[i] is None else str(classes[i]))
+        yield csv_line(cells)
 
 
 def npy_header(rows: int, columns: int, dtype: np.dtype) -> bytes:
@@ -84,17 +108,38 @@ def npy_header(rows: int, columns: int, dtype: np.dtype) -> bytes:
     return buffer.getvalue()
 
 
-def _csv_number(value: float) -> str:
-    if value != value:
-        return "nan"
-    if value in (float("inf"), float("-inf")):
-        return "inf" if value > 0 else "-inf"
-    return repr(float(value))
-
-
-def _csv_line(cells: list[str]) -> str:
-    import csv
-
+def csv_line(cells: Sequence[Any]) -> str:
+    """One CSV line (quoted where needed, ``\\n`` at the end)."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
+
+
+# --- nncli softmax ----------------------------------------------------------------------
+
+
+def probabilities_json(result: SoftmaxRows) -> str:
+    """``{"input": [[...]], "probabilities": [[...]], "predicted": [...], "temperature": T, "dtype": "..."}``.
+
+    With ``--log`` the key is ``log_probabilities``. Full precision; nan/inf as strings.
+    """
+    return dumps(result.to_dict()) + "\n"
+
+
+def demo_json(demo: OverflowDemo) -> str:
+    """The overflow demo's steps as JSON (see ``OverflowDemo.to_dict``), indented for reading."""
+    return dumps(demo.to_dict(), indent=2) + "\n"
+
+
+def probabilities_csv(result: SoftmaxRows) -> str:
+    """CSV: header ``p0,p1,...,p{n-1},predicted`` (``logp0,...`` with --log), then one line per row.
+
+    Values are written at full precision (see ``numbers.full``), non-finite ones as ``nan``,
+    ``inf``, ``-inf``; ``predicted`` is empty for a row containing nan.
+    """
+    values = result.log_probabilities if result.log_probabilities is not None else result.probabilities
+    prefix = "logp" if result.log_probabilities is not None else "p"
+    lines = [csv_line([f"{prefix}{k}" for k in range(values.shape[1])] + ["predicted"])]
+    for row, k in zip(values, result.predicted):
+        lines.append(csv_line([full(v) for v in row] + ["" if k is None else k]))
+    return "".join(lines)

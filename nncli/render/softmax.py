@@ -1,22 +1,23 @@
-"""Output of ``nncli softmax``: Rich tables for people, JSON and CSV text for scripts.
+"""Rich tables of ``nncli softmax``: the probabilities of each row, and the overflow demo.
 
-Rich is imported inside the functions that draw tables, so the machine formats (which
-never go through Rich) do not pay for it. Everything fits in 80 columns for a few values;
+The machine formats (JSON, CSV) are in ``nncli.render.machine``. Everything fits in 80 columns for a few values;
 the overflow demo falls back from one side-by-side table to two stacked tables when the
 console is too narrow for it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any, Sequence
 
 import numpy as np
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 
 from nncli.overflow import OverflowDemo, SoftmaxRows
-from nncli.render.jsonout import dumps
+from nncli.render.numbers import fixed, sci, score
 
 BAR_WIDTH = 20  # characters of a probability-1 bar
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -24,37 +25,7 @@ ARGMAX_MARK = "◀ argmax"
 DEMO_PRECISION = {"float64": 8, "float32": 6}  # digits numpy shows: 9.99954600e-01, 9.999546e-01
 
 
-# --- number formats -----------------------------------------------------------------------
-
-
-def fmt_score(x: Any) -> str:
-    """A score as the user would type it: the shortest text that reads back to it ("1010", "0.1", "-inf")."""
-    text = str(x if isinstance(x, np.floating) else np.float64(x))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def fmt_sci(x: Any, precision: int) -> str:
-    """``x`` in scientific notation with ``precision`` digits after the point ("9.99954600e-01"), or inf/nan."""
-    value = float(x)
-    if not math.isfinite(value):
-        return _non_finite(value)
-    return f"{value:.{precision}e}"
-
-
-def fmt_fixed(x: Any, precision: int) -> str:
-    """``x`` with ``precision`` digits after the point; scientific when that would show a nonzero as 0."""
-    value = float(x)
-    if not math.isfinite(value):
-        return _non_finite(value)
-    if value != 0 and abs(value) < 0.5 * 10.0 ** (-precision):
-        return f"{value:.{max(precision, 1)}e}"
-    return f"{value:.{precision}f}"
-
-
-def _non_finite(value: float) -> str:
-    if math.isnan(value):
-        return "nan"
-    return "inf" if value > 0 else "-inf"
+# --- bars ------------------------------------------------------------------------------
 
 
 def bar(p: float, width: int = BAR_WIDTH) -> str:
@@ -63,43 +34,6 @@ def bar(p: float, width: int = BAR_WIDTH) -> str:
         return ""
     eighths = round(min(p, 1.0) * width * 8)
     return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
-
-
-# --- machine formats ------------------------------------------------------------------------
-
-
-def probabilities_json(result: SoftmaxRows) -> str:
-    """``{"input": [[...]], "probabilities": [[...]], "predicted": [...], "temperature": T, "dtype": "..."}``.
-
-    With ``--log`` the key is ``log_probabilities``. Full precision; nan/inf as strings.
-    """
-    return dumps(result.to_dict()) + "\n"
-
-
-def demo_json(demo: OverflowDemo) -> str:
-    """The demo's steps as JSON (see ``OverflowDemo.to_dict``), indented for reading."""
-    return dumps(demo.to_dict(), indent=2) + "\n"
-
-
-def probabilities_csv(result: SoftmaxRows) -> str:
-    """CSV: header ``p0,p1,...,p{n-1},predicted`` (``logp0,...`` with --log), then one line per row.
-
-    Values are written at full precision (Python's shortest round-trip repr), non-finite ones as
-    ``nan``, ``inf``, ``-inf``; ``predicted`` is empty for a row containing nan.
-    """
-    values = result.log_probabilities if result.log_probabilities is not None else result.probabilities
-    prefix = "logp" if result.log_probabilities is not None else "p"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([f"{prefix}{k}" for k in range(values.shape[1])] + ["predicted"])
-    for row, k in zip(values, result.predicted):
-        writer.writerow([_csv_float(v) for v in row] + ["" if k is None else k])
-    return buffer.getvalue()
-
-
-def _csv_float(v: Any) -> str:
-    value = float(v)  # float32 widens exactly; repr is the shortest text that reads back
-    return repr(value) if math.isfinite(value) else _non_finite(value)
 
 
 # --- tables for people ------------------------------------------------------------------------
@@ -112,9 +46,6 @@ def render_probabilities(
 
     ``labels`` name the rows (e.g. their stdin line) in the titles when there are several.
     """
-    from rich.table import Table
-    from rich.text import Text
-
     n_rows = result.scores.shape[0]
     formula = _formula(result)
     console.print(Text(f"{formula}  ({result.dtype})", style="bold"))
@@ -131,15 +62,15 @@ def render_probabilities(
         total = _quiet_sum(probabilities)
         if result.log_probabilities is not None:
             table.add_column("log p", justify="right", footer="")
-        table.add_column("p", justify="right", footer=fmt_fixed(total, precision), style="bold")
+        table.add_column("p", justify="right", footer=fixed(total, precision), style="bold")
         table.add_column("", justify="left", no_wrap=True, style="green", min_width=BAR_WIDTH)
         table.add_column("", justify="left", no_wrap=True, style="bold yellow")
         winner = result.predicted[i]
-        for k, (score, p) in enumerate(zip(result.scores[i], probabilities)):
-            cells = [str(k), fmt_score(score)]
+        for k, (a_k, p) in enumerate(zip(result.scores[i], probabilities)):
+            cells = [str(k), score(a_k)]
             if result.log_probabilities is not None:
-                cells.append(fmt_fixed(result.log_probabilities[i][k], precision))
-            cells += [fmt_fixed(p, precision), bar(float(p)), ARGMAX_MARK if k == winner else ""]
+                cells.append(fixed(result.log_probabilities[i][k], precision))
+            cells += [fixed(p, precision), bar(float(p)), ARGMAX_MARK if k == winner else ""]
             table.add_row(*cells)
         console.print(table)
     if np.isnan(result.probabilities).any():
@@ -160,8 +91,6 @@ def _quiet_sum(values: np.ndarray) -> np.floating:
 
 
 def _box() -> Any:
-    from rich import box
-
     return box.SIMPLE_HEAD
 
 
@@ -174,13 +103,10 @@ def render_demo(demo: OverflowDemo, console: Any, precision: int | None = None) 
     ``precision`` is the digits after the point in scientific notation; by default as many as
     numpy prints for the dtype (8 for float64, the book's 9.99954600e-01; 6 for float32).
     """
-    from rich.console import Group
-    from rich.text import Text
-
     if precision is None:
         precision = DEMO_PRECISION.get(demo.dtype, 8)
 
-    a_text = ", ".join(fmt_score(x) for x in demo.a)
+    a_text = ", ".join(score(x) for x in demo.a)
     console.print(Text(f"softmax([{a_text}]) in {demo.dtype}, step by step", style="bold"))
     console.print("1. naive:  y = exp(a) / Σ exp(a)")
     console.print(f"2. stable: y = exp(a - C) / Σ exp(a - C), {_c_text(demo)}")
@@ -205,68 +131,57 @@ def render_demo(demo: OverflowDemo, console: Any, precision: int | None = None) 
 
 
 def _demo_table(demo: OverflowDemo, precision: int) -> Any:
-    from rich.table import Table
-
     naive, stable = demo.naive, demo.stable
     table = Table(box=_box(), show_edge=False, show_footer=True, pad_edge=False)
     table.add_column("k", justify="right", footer="")
     table.add_column("a", justify="right", footer="Σ", style="cyan")
-    table.add_column("1. naive\nexp(a)", justify="right", footer=fmt_sci(naive.sum, precision))
-    table.add_column("\ny", justify="right", footer=fmt_sci(_quiet_sum(naive.result), precision), style="red")
+    table.add_column("1. naive\nexp(a)", justify="right", footer=sci(naive.sum, precision))
+    table.add_column("\ny", justify="right", footer=sci(_quiet_sum(naive.result), precision), style="red")
     table.add_column("2. stable\na - C", justify="right", footer="")
-    table.add_column("\nexp(a - C)", justify="right", footer=fmt_sci(stable.sum, precision))
-    table.add_column("\ny", justify="right", footer=fmt_sci(_quiet_sum(stable.result), precision), style="green")
+    table.add_column("\nexp(a - C)", justify="right", footer=sci(stable.sum, precision))
+    table.add_column("\ny", justify="right", footer=sci(_quiet_sum(stable.result), precision), style="green")
     for k in range(demo.a.size):
         table.add_row(
-            str(k), fmt_score(demo.a[k]),
-            fmt_sci(naive.exp[k], precision), fmt_sci(naive.result[k], precision),
-            fmt_score(stable.shifted[k]), fmt_sci(stable.exp[k], precision), fmt_sci(stable.result[k], precision),
+            str(k), score(demo.a[k]),
+            sci(naive.exp[k], precision), sci(naive.result[k], precision),
+            score(stable.shifted[k]), sci(stable.exp[k], precision), sci(stable.result[k], precision),
         )
     return table
 
 
 def _naive_table(demo: OverflowDemo, precision: int) -> Any:
-    from rich.table import Table
-
     naive = demo.naive
-    table = Table(title="1. naive", title_justify="left", box=_box(), show_edge=False,
-                  show_footer=True, pad_edge=False)
-    table.add_column("k", justify="right", footer="")
-    table.add_column("a", justify="right", footer="Σ", style="cyan")
-    table.add_column("exp(a)", justify="right", footer=fmt_sci(naive.sum, precision))
-    table.add_column("y", justify="right", footer=fmt_sci(_quiet_sum(naive.result), precision), style="red")
-    for k in range(demo.a.size):
-        table.add_row(str(k), fmt_score(demo.a[k]), fmt_sci(naive.exp[k], precision),
-                      fmt_sci(naive.result[k], precision))
-    return table
+    return _steps_table("1. naive", ("a", demo.a, "cyan"), ("exp(a)", naive.exp, naive.sum),
+                        (naive.result, "red"), precision)
 
 
 def _stable_table(demo: OverflowDemo, precision: int) -> Any:
-    from rich.table import Table
-
     stable = demo.stable
-    table = Table(title="2. stable", title_justify="left", box=_box(), show_edge=False,
-                  show_footer=True, pad_edge=False)
+    return _steps_table("2. stable", ("a - C", stable.shifted, None), ("exp(a - C)", stable.exp, stable.sum),
+                        (stable.result, "green"), precision)
+
+
+def _steps_table(title: str, scores: tuple[str, np.ndarray, str | None], exp: tuple[str, np.ndarray, Any],
+                 result: tuple[np.ndarray, str], precision: int) -> Any:
+    """One computation of the demo: k, the scores, their exp with its sum Σ, and y with its sum."""
+    table = Table(title=title, title_justify="left", box=_box(), show_edge=False, show_footer=True, pad_edge=False)
     table.add_column("k", justify="right", footer="")
-    table.add_column("a - C", justify="right", footer="Σ")
-    table.add_column("exp(a - C)", justify="right", footer=fmt_sci(stable.sum, precision))
-    table.add_column("y", justify="right", footer=fmt_sci(_quiet_sum(stable.result), precision), style="green")
-    for k in range(demo.a.size):
-        table.add_row(str(k), fmt_score(stable.shifted[k]), fmt_sci(stable.exp[k], precision),
-                      fmt_sci(stable.result[k], precision))
+    table.add_column(scores[0], justify="right", footer="Σ", style=scores[2] or "")
+    table.add_column(exp[0], justify="right", footer=sci(exp[2], precision))
+    table.add_column("y", justify="right", footer=sci(_quiet_sum(result[0]), precision), style=result[1])
+    for k in range(scores[1].size):
+        table.add_row(str(k), score(scores[1][k]), sci(exp[1][k], precision), sci(result[0][k], precision))
     return table
 
 
 def _c_text(demo: OverflowDemo) -> str:
     stable = demo.stable
     if math.isfinite(stable.max):
-        return f"C = max(a) = {fmt_score(stable.C)}"
-    return f"C = 0: max(a) = {fmt_score(stable.max)} is not finite"
+        return f"C = max(a) = {score(stable.C)}"
+    return f"C = 0: max(a) = {score(stable.max)} is not finite"
 
 
 def _warning_lines(demo: OverflowDemo) -> list[Any]:
-    from rich.text import Text
-
     lines: list[Any] = []
     for name, messages in (("naive", demo.naive.warnings), ("stable", demo.stable.warnings)):
         if messages:

@@ -1,8 +1,7 @@
-"""``nncli validate``'s summary, like Keras ``model.summary()``: layers, shapes, parameters."""
+"""``nncli validate``'s summary table, like Keras ``model.summary()``: layers, shapes, parameters
+(the JSON form is ``nncli.render.machine.summary_document``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -10,32 +9,6 @@ from rich.table import Table
 from rich.text import Text
 
 from nncli.config import NetworkSpec
-
-
-def summary_document(spec: NetworkSpec) -> dict[str, Any]:
-    """The summary as data (``nncli validate --format json``)."""
-    return {
-        "network": spec.name,
-        "valid": True,
-        "dtype": spec.dtype,
-        "input_size": spec.input_size,
-        "output_size": spec.output_size,
-        "classes": list(spec.classes) if spec.classes else None,
-        "layers": [
-            {
-                "name": layer.name,
-                "activation": layer.activation.label,
-                "input_shape": [None, layer.inputs],
-                "output_shape": [None, layer.units],
-                "W_shape": list(layer.W.shape),
-                "b_shape": list(layer.b.shape),
-                "parameters": layer.parameter_count,
-            }
-            for layer in spec.layers
-        ],
-        "total_parameters": spec.parameter_count,
-        "sample_inputs": [name for name, _rows in spec.inputs],
-    }
 
 
 def render_summary(console: Console, spec: NetworkSpec) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nncli.network import ForwardTrace, Network
-from nncli.render.numbers import ELLIPSIS, fmt, summarise, use_scientific
+from nncli.render.numbers import ELLIPSIS, fmt, predicted_list, summarise, use_scientific
 
 
 def matrix_table(
@@ -44,8 +44,6 @@ def matrix_table(
 
 
 def _measure(table: Table) -> int:
-    from rich.console import Console
-
     return Console(width=10_000).measure(table).maximum
 
 
@@ -153,7 +151,7 @@ def render_trace(
         predicted = trace.predicted
         assert predicted is not None
         names = list(network.classes) if network.classes else [str(j) for j in range(probabilities.shape[1])]
-        pred_names = [names[p] if p is not None else "none (nan)" for p in predicted]
+        pred_names = ["none (nan)" if p is None else names[p] for p in predicted_list(predicted) or []]
         activation = network.layers[-1].activation
         formula = {"Y": f"Y = {activation.label}(A{last})", "A": f"softmax(A{last})", "Z": "softmax(Y)"}[source or "A"]
         parts.append(table(probabilities, f"Probabilities = {formula}", col_labels=names, highlight=predicted,
