@@ -2,6 +2,8 @@
 
 import importlib
 
+from nncli.cli import app
+
 MODULES = {
     "forward": "nncli.cli.forward",
     "validate": "nncli.cli.forward",
@@ -9,6 +11,8 @@ MODULES = {
     "softmax": "nncli.cli.softmax_cmd",
     "evaluate": "nncli.cli.evaluate_cmd",
     "import-weights": "nncli.cli.import_cmd",
+    "export": "nncli.cli.export_cmd",
+    "import": "nncli.cli.import_model_cmd",
 }
 
 
@@ -20,4 +24,6 @@ def register(only: str | None = None) -> None:
     """
     modules = [MODULES[only]] if only in MODULES else list(dict.fromkeys(MODULES.values()))
     for module in modules:
-        importlib.import_module(module)
+        loaded = importlib.import_module(module)
+        if hasattr(loaded, "register"):  # modules that do not register themselves on import
+            loaded.register(app)

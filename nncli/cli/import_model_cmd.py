@@ -1,0 +1,117 @@
+"""``nncli import`` — a model from ONNX, safetensors or the book's pickle, as NET.yaml + NET.npz."""
+
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from nncli.cli.common import handles_errors, stdout_console
+from nncli.errors import InputError
+
+FORMATS = {".onnx": "onnx", ".safetensors": "safetensors", ".pkl": "pickle", ".pickle": "pickle"}
+
+
+class Layout(str, Enum):
+    torch = "torch"
+    keras = "keras"
+
+
+@handles_errors
+def import_model(
+    source: Annotated[Path, typer.Argument(help="An .onnx model, a .safetensors state_dict or a .pkl of arrays.",
+                                           show_default=False, metavar="MODEL")],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", dir_okay=False, show_default=False,
+                     help="NET.yaml to write (its weights go to NET.npz beside it); for a .pkl, an .npz "
+                     "converts the arrays only (what import-weights did)."),
+    ],
+    activations: Annotated[
+        Optional[str],
+        typer.Option("--activations", show_default=False,
+                     help="For weights files: one activation per layer, e.g. relu,softmax or "
+                     "leaky_relu(negative_slope=0.1),softmax."),
+    ] = None,
+    layout: Annotated[
+        Optional[Layout],
+        typer.Option("--layout", show_default=False,
+                     help="For weights files: torch stores weights (out, in) and is transposed (default for "
+                     ".safetensors); keras stores (in, out) as nncli does (default for .pkl)."),
+    ] = None,
+) -> None:
+    """Import a model as a config nncli runs: NET.yaml, with its weights in NET.npz (weights_file).
+
+    An ONNX model is read as a chain of Gemm (or MatMul + Add) layers with their activations, native or decomposed as PyTorch and Keras exporters write them; anything else is an error naming the node. A safetensors file (e.g. a PyTorch state_dict) or a pickle of arrays gives the weights: layers follow the numbers in the names (0.weight, 0.bias, 2.weight, ...; W1, b1, ...) and --activations gives the activations. Pickles are read without running any code. ONNX needs: pip install 'nncli[onnx]'.
+
+    Examples:
+
+      nncli import model.onnx -o net.yaml
+
+      nncli import model.safetensors -o net.yaml --activations relu,softmax
+
+      nncli import sample_weight.pkl -o mnist.yaml --activations sigmoid,sigmoid,softmax
+    """
+    from nncli.interop.netfile import write_network
+
+    kind = FORMATS.get(source.suffix.lower())
+    if kind is None:
+        raise InputError(f"{source}: cannot tell the format from the name; nncli imports "
+                         f"{', '.join(FORMATS)} files")
+    if kind == "onnx":
+        if activations is not None or layout is not None:
+            raise InputError("--activations and --layout are for weights files; an ONNX model has its own")
+        from nncli.interop import need
+
+        need("onnx", "nncli import of an .onnx model")
+        from nncli.interop.onnx_import import read_onnx  # imports onnx: heavy (~0.2 s), optional
+
+        network = read_onnx(source)
+    else:
+        if kind == "pickle" and output.suffix.lower() == ".npz":
+            _convert_pickle(source, output, activations, layout)
+            return
+        network = _from_weights(source, kind, activations, layout)
+    npz = write_network(network, output)
+    arrow = " → ".join([str(network.layers[0].W.shape[0]), *(str(l.activation.units_out(l.W.shape[1]))
+                                                             for l in network.layers)])
+    print(f"Wrote {output} and {npz.name}: {len(network.layers)} layers, {arrow}, {network.dtype}")
+    for k, layer in enumerate(network.layers, start=1):
+        print(f"  {k}  {layer.name}  W {layer.W.shape[0]}×{layer.W.shape[1]}  {layer.activation.label}")
+    print(f"Run it: nncli forward {output} -x ...")
+
+
+def _from_weights(source: Path, kind: str, activations: Optional[str], layout: Optional[Layout]):  # type: ignore[no-untyped-def]
+    from nncli.interop.weights import network_from_arrays, parse_activations
+
+    if activations is None:
+        raise InputError(f"{source} holds weights only: give --activations, one per layer (e.g. relu,softmax)")
+    chosen = parse_activations(activations)
+    if kind == "safetensors":
+        from nncli.interop.safetensors import read_safetensors
+
+        arrays = read_safetensors(source)
+        default = Layout.torch
+    else:
+        from nncli.safepickle import load_arrays
+
+        arrays = load_arrays(source)
+        default = Layout.keras
+    return network_from_arrays(arrays, chosen, (layout or default).value, str(source))
+
+
+def _convert_pickle(source: Path, output: Path, activations: Optional[str], layout: Optional[Layout]) -> None:
+    """The book's pickle to an .npz of the same arrays (what import-weights does)."""
+    from nncli.render.evaluate import render_imported
+    from nncli.safepickle import import_weights
+
+    if activations is not None or layout is not None:
+        raise InputError("--activations and --layout make a network: give -o NET.yaml, not an .npz")
+    render_imported(stdout_console(), import_weights(source, output), str(output))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``import`` to the app."""
+    if not any(command.callback is import_model for command in app.registered_commands):  # once per app
+        app.command("import")(import_model)
