@@ -386,10 +386,12 @@ def _single_node(graph: _Graph, node: onnx.NodeProto, dtype: str) -> A.Activatio
     try:
         if node.op_type in SINGLE_NODE:
             name, mapping = SINGLE_NODE[node.op_type]
-            params = {param: _attr_value(attrs.get(attr, default), dtype) for param, (attr, default) in mapping.items()}
+            spec = A.REGISTRY[name]
+            params = {param: _attr_value(attrs.get(attr, default), dtype, spec.param(param).default)
+                      for param, (attr, default) in mapping.items()}
             return A.get(name, **params)
         if node.op_type == "Shrink":
-            lambd, bias = (_attr_value(attrs.get(key, d), dtype) for key, d in (("lambd", 0.5), ("bias", 0.0)))
+            lambd, bias = (_attr_value(attrs.get(key, d), dtype, 0.5) for key, d in (("lambd", 0.5), ("bias", 0.0)))
             return A.get("soft_shrink" if bias == lambd and bias else "hard_shrink", lambd=lambd)
         if node.op_type == "PRelu":
             slope = np.asarray(graph.const(node.input[1], node, "slope"), dtype=np.float64).reshape(-1)
@@ -402,12 +404,15 @@ def _single_node(graph: _Graph, node: onnx.NodeProto, dtype: str) -> A.Activatio
     return None
 
 
-def _attr_value(value: Any, dtype: str) -> Any:
-    """An attribute as a parameter: a float32 attribute of a float32 model becomes the shortest
-    decimal that rounds to it (0.1, not 0.10000000149011612), which gives the same float32."""
+def _attr_value(value: Any, dtype: str, default: Any) -> Any:
+    """An attribute as a parameter. In a float32 model a float32 attribute becomes nncli's
+    default when that rounds to it (1/6 for HardSigmoid's alpha), else the shortest decimal
+    that rounds to it (0.1, not 0.10000000149011612): either gives the same float32."""
     if isinstance(value, bytes):
         return value.decode()
     if isinstance(value, float) and dtype == "float32":
+        if isinstance(default, float) and np.float32(default) == np.float32(value):
+            return default
         return float(np.format_float_positional(np.float32(value), unique=True, trim="-"))
     return value
 

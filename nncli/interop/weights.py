@@ -62,8 +62,10 @@ def network_from_arrays(arrays: dict[str, np.ndarray], activations: Sequence[A.A
         W = W.T if layout == "torch" else W  # (inputs, width)
         b = slot["bias"][1].reshape(-1) if "bias" in slot else np.zeros(W.shape[1])
         if b.shape[0] != W.shape[1]:
+            other = "keras" if layout == "torch" else "torch"
+            hint = f"; try --layout {other}" if b.shape[0] == W.shape[0] else ""
             raise InputError(f"{source}: '{slot['bias'][0]}' has {b.shape[0]} values but '{w_name}' gives "
-                             f"{W.shape[1]} units ({layout} layout)")
+                             f"{W.shape[1]} units in the {layout} layout{hint}")
         if previous is not None and W.shape[0] != previous[0]:
             other = "keras" if layout == "torch" else "torch"
             raise InputError(f"{source}: '{w_name}' takes {W.shape[0]} inputs but '{previous[1]}' gives {previous[0]} "
