@@ -45,6 +45,22 @@ class OrtRunner:
             raise NncliError(f"onnxruntime cannot run network '{network.name}': {' '.join(str(err).split())[:240]} "
                              f"(the numpy engine can: leave out --engine)") from None
 
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def classes(self) -> tuple[str, ...] | None:
+        return self.network.classes
+
+    @property
+    def output_size(self) -> int:
+        return self.network.output_size
+
+    @property
+    def input_size(self) -> int:
+        return self.network.input_size
+
     def run(self, X: Sequence[Sequence[float]] | np.ndarray, *, first_row: int = 0,
             source: str | None = None) -> np.ndarray:
         """Y (batch, output units) for raw input rows X (batch, inputs); the model divides by divide_by."""
@@ -54,10 +70,16 @@ class OrtRunner:
         prepared = self.network.prepare(X, preprocess=False, first_row=first_row, source=source)  # (batch, inputs)
         return self.session.run(self.outputs, {"X": prepared})
 
-    def predict_batches(self, batches: Iterable[np.ndarray], *, predicted: bool = False, first_row: int = 0,
+    def predict_batches(self, batches: Iterable[np.ndarray], preprocess: bool = True, *, predicted: bool = False,
+                        observer: object = None, first_row: int = 0,
                         source: str | None = None) -> Iterator[OutputChunk]:
         """Stream batches (each (rows, inputs)) through ONNX Runtime, one chunk per batch, as
-        ``Network.predict_batches`` does (memory bounded by one batch)."""
+        ``Network.predict_batches`` does (memory bounded by one batch), so that
+        ``nncli.evaluate.evaluate(runner, ...)`` works as with a Network. ONNX Runtime keeps
+        no layers: ``observer`` (per-layer statistics) and ``preprocess=False`` are refused."""
+        if observer is not None or not preprocess:
+            raise NncliError("--engine onnxruntime computes the output only: per-layer statistics (--stats) "
+                             "and skipping the preprocessing need the numpy engine")
         start = 0
         for batch in batches:
             results = self._run(batch, first_row + start, source)
