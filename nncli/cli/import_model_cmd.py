@@ -13,6 +13,10 @@ from nncli.errors import InputError
 FORMATS = {".onnx": "onnx", ".safetensors": "safetensors", ".pkl": "pickle", ".pickle": "pickle"}
 
 
+LAYOUT_HELP = ("For weights files: torch stores weights (out, in) and is transposed (default for .safetensors); "
+               "keras stores (in, out) as nncli does (default for .pkl).")
+
+
 class Layout(str, Enum):
     torch = "torch"
     keras = "keras"
@@ -34,12 +38,7 @@ def import_model(
                      help="For weights files: one activation per layer, e.g. relu,softmax or "
                      "leaky_relu(negative_slope=0.1),softmax."),
     ] = None,
-    layout: Annotated[
-        Optional[Layout],
-        typer.Option("--layout", show_default=False,
-                     help="For weights files: torch stores weights (out, in) and is transposed (default for "
-                     ".safetensors); keras stores (in, out) as nncli does (default for .pkl)."),
-    ] = None,
+    layout: Annotated[Optional[Layout], typer.Option("--layout", show_default=False, help=LAYOUT_HELP)] = None,
 ) -> None:
     """Import a model as a config nncli runs: NET.yaml, with its weights in NET.npz (weights_file).
 

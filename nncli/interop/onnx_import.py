@@ -325,9 +325,10 @@ def _recognise(graph: _Graph, nodes: list[onnx.NodeProto], a_name: str, z_name: 
         raise ImportModelError(f"{graph.path}: layer {k}: cannot evaluate the nodes after A ({_ops(nodes)}): "
                                f"{' '.join(str(err).split())[:200]}") from None
     tolerance = 1e-5 if dtype == "float32" else 1e-6
-    for candidate in _candidates(graph, nodes, width, dtype, hint):
-        if _agrees(candidate, probe, expected, tolerance):
-            return candidate
+    for products in (False, True):  # then with products of two constants (beta = alpha·(beta/alpha))
+        for candidate in _candidates(graph, nodes, width, dtype, None if products else hint, products):
+            if _agrees(candidate, probe, expected, tolerance):
+                return candidate
     raise ImportModelError(f"{graph.path}: layer {k}: the nodes after A ({_ops(nodes)}) compute no nncli activation")
 
 
@@ -346,9 +347,10 @@ def _agrees(activation: A.Activation, probe: np.ndarray, expected: np.ndarray, t
     return bool(np.all(np.abs(got[finite] - want[finite]) <= tolerance * (1 + np.abs(want[finite]))))
 
 
-def _candidates(graph: _Graph, nodes: list[onnx.NodeProto], width: int, dtype: str, hint: Any) -> Iterator[A.Activation]:
+def _candidates(graph: _Graph, nodes: list[onnx.NodeProto], width: int, dtype: str, hint: Any,
+                products: bool = False) -> Iterator[A.Activation]:
     """The recorded activation, the one a single native operator names, then every activation
-    with parameters from the nodes' constants."""
+    with parameters from the nodes' constants (and, with ``products``, products of two)."""
     if isinstance(hint, dict) and "name" in hint:
         try:
             params = {key: tuple(v) if isinstance(v, list) else v for key, v in hint.items() if key != "name"}
@@ -359,7 +361,7 @@ def _candidates(graph: _Graph, nodes: list[onnx.NodeProto], width: int, dtype: s
         single = _single_node(graph, nodes[0], dtype)
         if single is not None:
             yield single
-    scalars, vectors, ints = _constants(graph, nodes, width)
+    scalars, vectors, ints = _constants(graph, nodes, width, products)
     for name in A.names():
         spec = A.REGISTRY[name]
         if name == "rrelu":
@@ -417,11 +419,14 @@ def _attr_value(value: Any, dtype: str, default: Any) -> Any:
     return value
 
 
-def _constants(graph: _Graph, nodes: list[onnx.NodeProto], width: int) -> tuple[list[float], list[tuple[float, ...]], list[int]]:
-    """Candidate parameter values: each scalar constant c, -c and 1/c; vectors of ``width``; positive ints."""
+def _constants(graph: _Graph, nodes: list[onnx.NodeProto], width: int,
+               products: bool = False) -> tuple[list[float], list[tuple[float, ...]], list[int]]:
+    """Candidate parameter values: each scalar constant c, -c and 1/c (and c·d of two, with
+    ``products``); vectors of ``width``; positive ints."""
     scalars: list[float] = []
     vectors: list[tuple[float, ...]] = []
     ints: list[int] = []
+    raw: list[float] = []
     values = [graph.consts[graph.real(i)] for n in nodes for i in n.input if graph.real(i) in graph.consts]
     values += [np.asarray(v) for n in nodes for v in _attrs(n).values() if isinstance(v, (float, int))]
     for value in values:
@@ -431,8 +436,11 @@ def _constants(graph: _Graph, nodes: list[onnx.NodeProto], width: int) -> tuple[
         elif arr.dtype.kind == "f" and arr.size == 1:
             c = float(arr.reshape(-1)[0])
             scalars += [c, -c] + ([1 / c] if c else [])
+            raw.append(c)
         elif arr.dtype.kind == "f" and arr.size == width:
             vectors.append(tuple(float(v) for v in arr.reshape(-1)))
+    if products:
+        scalars += [c * d for i, c in enumerate(raw) for d in raw[i + 1 :]]
     return list(dict.fromkeys(scalars)), vectors, sorted(set(ints))
 
 

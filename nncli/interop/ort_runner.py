@@ -27,6 +27,8 @@ class OrtRunner:
 
     def __init__(self, network: Network, threads: int | None = None) -> None:
         self.network = network
+        # what nncli.evaluate.evaluate reads of a Network
+        self.name, self.classes, self.output_size = network.name, network.classes, network.output_size
         self.where = network.probabilities_source()  # "Y", "A", "Z" or None, as Network.forward
         model = export_model(network.spec)
         self.outputs = ["Y"]
@@ -44,22 +46,6 @@ class OrtRunner:
         except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise NncliError(f"onnxruntime cannot run network '{network.name}': {' '.join(str(err).split())[:240]} "
                              f"(the numpy engine can: leave out --engine)") from None
-
-    @property
-    def name(self) -> str:
-        return self.network.name
-
-    @property
-    def classes(self) -> tuple[str, ...] | None:
-        return self.network.classes
-
-    @property
-    def output_size(self) -> int:
-        return self.network.output_size
-
-    @property
-    def input_size(self) -> int:
-        return self.network.input_size
 
     def run(self, X: Sequence[Sequence[float]] | np.ndarray, *, first_row: int = 0,
             source: str | None = None) -> np.ndarray:
