@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from nncli.errors import InputError
+from nncli.errors import InputError, NncliError
 from nncli.interop.golden import EXIT_MISMATCH, arrays_of, compare, load_golden
 from nncli.network import load_network
 from nncli.render.golden import render_golden
@@ -126,3 +126,31 @@ def test_onnxruntime_runner_checks_inputs_as_forward_does():
     runner = OrtRunner(load_network(CONFIGS / "three_layer.yaml"))
     with pytest.raises(InputError, match="input rows have 3 values but network 'three_layer' takes 2"):
         runner.run([[1.0, 2.0, 3.0]])
+
+
+def test_onnxruntime_output_trace_is_what_no_layers_shows():
+    from nncli.interop.ort_runner import OrtRunner
+
+    network = load_network(CONFIGS / "iris_softmax.yaml")
+    X = np.vstack([rows for _n, rows in network.spec.inputs])
+    trace = OrtRunner(network).output_trace(X)
+    reference = network.forward(X)
+    assert len(trace.layers) == 1 and trace.layers[0].index == 2
+    np.testing.assert_allclose(trace.layers[0].A, reference.layers[-1].A, rtol=1e-12)
+    np.testing.assert_allclose(trace.probabilities, reference.probabilities, rtol=1e-12)
+    assert np.array_equal(trace.predicted, reference.predicted)
+    golden = golden_of(network, X)
+    golden["layers"] = []
+    assert compare(arrays_of(trace), golden).ok
+
+
+def test_evaluate_runs_with_the_onnxruntime_runner():
+    from nncli.evaluate import evaluate
+    from nncli.interop.ort_runner import OrtRunner
+
+    network = load_network(CONFIGS / "iris_softmax.yaml")
+    X = np.vstack([rows for _n, rows in network.spec.inputs])
+    labels = np.array([0, 1, 2])
+    assert evaluate(OrtRunner(network), [X], labels).accuracy == evaluate(network, [X], labels).accuracy == 1.0
+    with pytest.raises(NncliError, match=r"--engine onnxruntime computes the output only"):
+        list(OrtRunner(network).predict_batches([X], observer=lambda *a: None))

@@ -19,7 +19,7 @@ from onnx import helper
 from nncli.activations import softmax
 from nncli.errors import NncliError
 from nncli.interop.onnx_export import ONNX_DTYPES, export_model, model_bytes
-from nncli.network import Network, OutputChunk, predicted_classes
+from nncli.network import ForwardTrace, LayerTrace, Network, OutputChunk, predicted_classes
 
 
 class OrtRunner:
@@ -31,12 +31,11 @@ class OrtRunner:
         self.name, self.classes, self.output_size = network.name, network.classes, network.output_size
         self.where = network.probabilities_source()  # "Y", "A", "Z" or None, as Network.forward
         model = export_model(network.spec)
-        self.outputs = ["Y"]
-        if self.where == "A":  # probabilities are the softmax of the last A: make it an output too
-            last = len(network.layers)
-            model.graph.output.append(
-                helper.make_tensor_value_info(f"A{last}", ONNX_DTYPES[network.spec.dtype], ["N", network.layers[-1].width]))
-            self.outputs.append(f"A{last}")
+        last = len(network.layers)
+        # the last layer's A too: probabilities may be its softmax, and output_trace shows it
+        model.graph.output.append(
+            helper.make_tensor_value_info(f"A{last}", ONNX_DTYPES[network.spec.dtype], ["N", network.layers[-1].width]))
+        self.outputs = ["Y", f"A{last}"]
         self.model: onnx.ModelProto = model
         options = ort.SessionOptions()
         if threads is not None:
@@ -51,6 +50,17 @@ class OrtRunner:
             source: str | None = None) -> np.ndarray:
         """Y (batch, output units) for raw input rows X (batch, inputs); the model divides by divide_by."""
         return self._run(X, first_row, source)[0]
+
+    def output_trace(self, X: Sequence[Sequence[float]] | np.ndarray, *, first_row: int = 0,
+                     source: str | None = None) -> ForwardTrace:
+        """A ForwardTrace holding only the last layer (its A and Z = Y), the probabilities and
+        the predicted classes: what ``forward --no-layers`` shows and ``-f json`` writes."""
+        Y, A_last = self._run(X, first_row, source)
+        layer = self.network.layers[-1]
+        trace = LayerTrace(len(self.network.layers), layer.name, layer.activation.label, A_last, Y)
+        probabilities = None if self.where is None else (Y if self.where == "Y" else softmax(A_last if self.where == "A" else Y))
+        X_prepared = self.network.prepare(X, first_row=first_row, source=source)  # as Network.forward's trace.X
+        return ForwardTrace(X=X_prepared, layers=(trace,), probabilities=probabilities, probabilities_from=self.where)
 
     def _run(self, X: Sequence[Sequence[float]] | np.ndarray, first_row: int, source: str | None) -> list[np.ndarray]:
         prepared = self.network.prepare(X, preprocess=False, first_row=first_row, source=source)  # (batch, inputs)
