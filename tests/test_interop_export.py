@@ -149,3 +149,13 @@ def test_book_answer_from_onnxruntime():
     Y = run_ort(export_model(spec), np.array([[1.0, 0.5]]))["Y"]
     np.testing.assert_allclose(Y, [[0.31682708, 0.69627909]], rtol=1e-7)  # the book's 8 digits
     np.testing.assert_allclose(Y, Network(spec).forward([[1.0, 0.5]]).output, rtol=1e-15)
+
+
+def test_onnxruntime_agrees_with_the_forward_command(cli, tmp_path):
+    import json
+
+    result = cli("forward", CONFIGS / "iris_softmax.yaml", "-f", "json")
+    document = json.loads(result.stdout)
+    model = export_model(load_spec(CONFIGS / "iris_softmax.yaml"))
+    Y = run_ort(model, np.array(document["input"]))["Y"]
+    assert normwise(Y, np.array(document["output"])) <= 1e-15

@@ -102,8 +102,8 @@ def test_legacy_exporter_with_initializers_as_inputs(tmp_path):
     np.testing.assert_allclose(network.forward(X).output, want, rtol=1e-5)
 
 
-def _dynamo_gelu_silu(opset):
-    """Linear/GELU/Linear/SiLU as the dynamo exporter writes it (GELU decomposed at 18, a node at 20)."""
+def _gelu_silu_nodes(opset):
+    """Linear/GELU/Linear/SiLU as the exporters write it: GELU decomposed up to opset 18, a Gelu node from 20."""
     nodes = [helper.make_node("Gemm", ["x", "layers.0.weight", "layers.0.bias"], ["linear"], name="node_linear",
                               transB=1)]
     if opset >= 20:
@@ -123,11 +123,36 @@ def _dynamo_gelu_silu(opset):
 
 @pytest.mark.parametrize("opset", [18, 20])
 def test_dynamo_exporter_linear_gelu_linear_silu(opset, tmp_path):
-    path = save(tmp_path, _dynamo_gelu_silu(opset), inits_torch("layers."), opset, input_name="x", output_name="silu")
+    path = save(tmp_path, _gelu_silu_nodes(opset), inits_torch("layers."), opset, input_name="x", output_name="silu")
     network, _ = forward_of(path, tmp_path)
     assert [layer.activation.label for layer in network.layers] == ["gelu", "silu"]
     want = silu(gelu((X @ W0.T + B0).astype(np.float64)) @ W2.T + B2)
     np.testing.assert_allclose(network.forward(X).output, want, rtol=2e-5, atol=1e-6)
+
+
+def test_legacy_exporter_linear_gelu_linear_silu(tmp_path):
+    """The legacy exporter (opset 17) writes GELU as Div/Erf/Add/Mul/Mul with float32 constants."""
+    nodes = _gelu_silu_nodes(17)
+    network, _ = forward_of(save(tmp_path, nodes, inits_torch("layers."), 17, input_name="x", output_name="silu"),
+                            tmp_path)
+    assert [layer.activation.label for layer in network.layers] == ["gelu", "silu"]
+    want = silu(gelu((X @ W0.T + B0).astype(np.float64)) @ W2.T + B2)
+    np.testing.assert_allclose(network.forward(X).output, want, rtol=2e-5, atol=1e-6)
+
+
+def test_dynamo_exporter_linear_relu_linear_softmax_with_transposed_weights(tmp_path):
+    """Linear as MatMul(x, Transpose(weight)) + Add, Softmax over axis -1 (opset 18)."""
+    nodes = [helper.make_node("Transpose", ["layers.0.weight"], ["t0"], perm=[1, 0]),
+             helper.make_node("MatMul", ["x", "t0"], ["mm0"]), helper.make_node("Add", ["mm0", "layers.0.bias"], ["a"]),
+             helper.make_node("Relu", ["a"], ["relu"]),
+             helper.make_node("Transpose", ["layers.2.weight"], ["t2"], perm=[1, 0]),
+             helper.make_node("MatMul", ["relu", "t2"], ["mm2"]), helper.make_node("Add", ["mm2", "layers.2.bias"], ["b"]),
+             helper.make_node("Softmax", ["b"], ["softmax"], axis=-1)]
+    path = save(tmp_path, nodes, inits_torch("layers."), 18, input_name="x", output_name="softmax")
+    network, _ = forward_of(path, tmp_path)
+    assert [layer.activation.label for layer in network.layers] == ["relu", "softmax"]
+    want = softmax(np.maximum(X @ W0.T + B0, 0) @ W2.T + B2)
+    np.testing.assert_allclose(network.forward(X).output, want, rtol=1e-5)
 
 
 def test_dynamo_gelu_tanh_form_and_softplus_with_beta(tmp_path):

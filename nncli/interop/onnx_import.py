@@ -194,6 +194,9 @@ def _prepare(model: onnx.ModelProto, path: str) -> _Graph:
             consts[node.output[0]] = _constant_value(node, path)
         elif node.op_type in PASS_THROUGH:
             alias[node.output[0]] = node.input[0]
+        elif node.op_type == "Transpose" and node.input[0] in consts:  # a weight stored (out, in)
+            perm = helper.get_attribute_value(node.attribute[0]) if node.attribute else None
+            consts[node.output[0]] = np.transpose(consts[node.input[0]], perm)
         elif node.op_type in ("If", "Loop", "Scan"):
             raise ImportModelError(f"{path}: node {_node(node)} has a subgraph: an MLP has none")
         else:
