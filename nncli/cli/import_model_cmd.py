@@ -9,6 +9,12 @@ import typer
 
 from nncli.cli.common import handles_errors, stdout_console
 from nncli.errors import InputError
+from nncli.interop import need
+from nncli.interop.netfile import ImportedNetwork, write_network
+from nncli.interop.safetensors import read_safetensors
+from nncli.interop.weights import network_from_arrays, parse_activations
+from nncli.render.evaluate import render_imported
+from nncli.safepickle import import_weights, load_arrays
 
 FORMATS = {".onnx": "onnx", ".safetensors": "safetensors", ".pkl": "pickle", ".pickle": "pickle"}
 
@@ -52,8 +58,6 @@ def import_model(
 
       nncli import sample_weight.pkl -o mnist.yaml --activations sigmoid,sigmoid,softmax
     """
-    from nncli.interop.netfile import write_network
-
     kind = FORMATS.get(source.suffix.lower())
     if kind is None:
         raise InputError(f"{source}: cannot tell the format from the name; nncli imports "
@@ -61,8 +65,6 @@ def import_model(
     if kind == "onnx":
         if activations is not None or layout is not None:
             raise InputError("--activations and --layout are for weights files; an ONNX model has its own")
-        from nncli.interop import need
-
         need("onnx", "nncli import of an .onnx model")
         from nncli.interop.onnx_import import read_onnx  # imports onnx: heavy (~0.2 s), optional
 
@@ -73,28 +75,22 @@ def import_model(
             return
         network = _from_weights(source, kind, activations, layout)
     npz = write_network(network, output)
-    arrow = " → ".join([str(network.layers[0].W.shape[0]), *(str(l.activation.units_out(l.W.shape[1]))
-                                                             for l in network.layers)])
+    sizes = [network.layers[0].W.shape[0], *(layer.activation.units_out(layer.W.shape[1]) for layer in network.layers)]
+    arrow = " → ".join(str(size) for size in sizes)
     print(f"Wrote {output} and {npz.name}: {len(network.layers)} layers, {arrow}, {network.dtype}")
     for k, layer in enumerate(network.layers, start=1):
         print(f"  {k}  {layer.name}  W {layer.W.shape[0]}×{layer.W.shape[1]}  {layer.activation.label}")
     print(f"Run it: nncli forward {output} -x ...")
 
 
-def _from_weights(source: Path, kind: str, activations: Optional[str], layout: Optional[Layout]):  # type: ignore[no-untyped-def]
-    from nncli.interop.weights import network_from_arrays, parse_activations
-
+def _from_weights(source: Path, kind: str, activations: Optional[str], layout: Optional[Layout]) -> ImportedNetwork:
     if activations is None:
         raise InputError(f"{source} holds weights only: give --activations, one per layer (e.g. relu,softmax)")
     chosen = parse_activations(activations)
     if kind == "safetensors":
-        from nncli.interop.safetensors import read_safetensors
-
         arrays = read_safetensors(source)
         default = Layout.torch
     else:
-        from nncli.safepickle import load_arrays
-
         arrays = load_arrays(source)
         default = Layout.keras
     return network_from_arrays(arrays, chosen, (layout or default).value, str(source))
@@ -102,9 +98,6 @@ def _from_weights(source: Path, kind: str, activations: Optional[str], layout: O
 
 def _convert_pickle(source: Path, output: Path, activations: Optional[str], layout: Optional[Layout]) -> None:
     """The book's pickle to an .npz of the same arrays (what import-weights does)."""
-    from nncli.render.evaluate import render_imported
-    from nncli.safepickle import import_weights
-
     if activations is not None or layout is not None:
         raise InputError("--activations and --layout make a network: give -o NET.yaml, not an .npz")
     render_imported(stdout_console(), import_weights(source, output), str(output))
