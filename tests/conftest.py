@@ -31,9 +31,7 @@ def cli(monkeypatch):
     """
     from typer.testing import CliRunner
 
-    from nncli.cli import all_commands
-
-    app = all_commands()
+    from nncli.cli import app
 
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")

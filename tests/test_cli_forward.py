@@ -207,9 +207,7 @@ def test_version(cli):
 
 
 def test_every_command_has_help_with_an_example(cli):
-    from nncli.cli import all_commands
-
-    app = all_commands()
+    from nncli.cli import app
 
     names = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
     assert {"forward", "validate"} <= set(names)

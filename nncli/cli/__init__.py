@@ -8,7 +8,7 @@ define plain functions; the table renderers (and Rich) load only when a table is
 import typer
 
 from nncli import __version__
-from nncli.cli import activations_cmd, evaluate_cmd, forward, import_cmd, softmax_cmd
+from nncli.cli import activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, softmax_cmd
 
 app = typer.Typer(
     name="nncli",
@@ -24,12 +24,9 @@ app.command("activations")(activations_cmd.activations_command)
 # Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
 app.command("softmax", context_settings={"ignore_unknown_options": True})(softmax_cmd.softmax)
 app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("export")(export_cmd.export)
+app.command("import")(import_model_cmd.import_model)
 app.command("import-weights")(import_cmd.import_weights)
-
-
-def all_commands() -> typer.Typer:
-    """The app with every command registered (kept for tests and documentation tools)."""
-    return app
 
 
 def _version(value: bool) -> None:

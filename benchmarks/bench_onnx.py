@@ -1,0 +1,72 @@
+"""MNIST 10k in-process through ONNX Runtime: nncli's runner (and evaluate with it) against ONNX Runtime alone.
+
+The same exported model (nncli.interop.onnx_export of configs/mnist_book.yaml, float32, its
+Div by 255 included) runs in one ONNX Runtime session per candidate, interleaved in one process:
+
+- "onnxruntime alone, float32 input": session.run on the images already converted to float32
+  (the floor: nothing but the model);
+- "onnxruntime alone, from uint8": the same with the uint8 -> float32 conversion every caller needs;
+- "OrtRunner.run": nncli's runner (input checks, conversion, session.run);
+- "evaluate(OrtRunner)": nncli.evaluate.evaluate with the runner as engine (predicted classes,
+  confusion matrix) on the uint8 images in one batch, as `nncli evaluate --batch-size 10000` would.
+
+    python benchmarks/bench_onnx.py [--threads N] [--rounds R]
+
+Target (issue 10): evaluate with --engine onnxruntime <= 1.05x ONNX Runtime alone on the same model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import numpy as np
+from _common import BOOK_NPZ, IMAGES, interleaved, machine_notes, mnist_config_dir, mnist_images, mnist_labels, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=None, help="ONNX Runtime intra-op threads (default: all)")
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    for needed in (IMAGES, BOOK_NPZ):
+        if not needed.exists():
+            raise SystemExit(f"needs {needed}")
+
+    import onnxruntime as ort
+
+    from nncli.evaluate import evaluate
+    from nncli.interop.onnx_export import model_bytes
+    from nncli.interop.ort_runner import OrtRunner
+    from nncli.network import load_network
+
+    network = load_network(mnist_config_dir() / "mnist_book.yaml")
+    images, labels = mnist_images(), mnist_labels()
+    runner = OrtRunner(network, threads=args.threads)
+    options = ort.SessionOptions()
+    if args.threads is not None:
+        options.intra_op_num_threads = args.threads
+    session = ort.InferenceSession(model_bytes(runner.model), options, providers=["CPUExecutionProvider"])
+    X32 = images.astype(np.float32)
+
+    accuracy = evaluate(runner, [images], labels).accuracy
+    same = np.array_equal(runner.run(images), session.run(["Y"], {"X": X32})[0])
+    candidates = {
+        "onnxruntime alone, float32 input": lambda: session.run(["Y"], {"X": X32}),
+        "onnxruntime alone, from uint8": lambda: session.run(["Y"], {"X": images.astype(np.float32)}),
+        "OrtRunner.run": lambda: runner.run(images),
+        "evaluate(OrtRunner)": lambda: evaluate(runner, [images], labels),
+    }
+    times = interleaved(candidates, rounds=args.rounds, repeat=7)
+    print(machine_notes())
+    print(f"onnxruntime {ort.__version__}, threads {args.threads or 'default'}; accuracy {accuracy:.4f}; "
+          f"runner output identical to the session's: {same}")
+    floor = statistics.median(times["onnxruntime alone, float32 input"])
+    fair = statistics.median(times["onnxruntime alone, from uint8"])
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:34s} {summary(samples)}   {median / floor:5.2f}x float32-input   {median / fair:5.2f}x from-uint8")
+
+
+if __name__ == "__main__":
+    main()

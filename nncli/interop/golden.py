@@ -1,0 +1,191 @@
+"""Checking a forward pass against known answers (``--expect golden.json``).
+
+A golden file is what ``nncli forward -f json`` writes, or any JSON object with its keys:
+``output`` (required), and optionally ``layers[].A`` / ``layers[].Z``, ``probabilities``,
+``predicted``. Numbers may be the strings "nan", "inf", "-inf" (as nncli writes them).
+
+Every array the golden file holds is compared with the same array of the run, element by
+element, with numpy.isclose's rule ``|a - b| <= atol + rtol·|b|`` (a: computed, b: golden;
+NaN matches NaN). ``predicted`` must match exactly (null = no class). The report gives, per
+array, the max absolute error ``max |a - b|``, the max relative error ``max |a - b| / |b|``
+over the entries with b != 0, and the first entry outside the tolerance (row, unit).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from nncli.errors import InputError
+from nncli.network import ForwardTrace
+
+EXIT_MISMATCH = 3  # the exit code when anything is outside the tolerance (1: bad input, 2: usage)
+DEFAULT_RTOL = 1e-5  # numpy.isclose's defaults
+DEFAULT_ATOL = 1e-8
+
+
+@dataclass(frozen=True)
+class ArrayCheck:
+    """One compared array: ``name`` such as "output", "layers[1].A" or "predicted"."""
+
+    name: str
+    shape: tuple[int, ...]
+    max_abs: float | None  # None for "predicted" and for a shape mismatch
+    max_rel: float | None
+    outside: int  # entries outside the tolerance (every entry when the shapes differ)
+    first: tuple[int, int] | None  # (row, unit) of the first entry outside, 0-based
+    note: str = ""  # e.g. "shape (2, 3), expected (3, 3)"
+
+    @property
+    def ok(self) -> bool:
+        return self.outside == 0 and not self.note
+
+
+@dataclass(frozen=True)
+class GoldenReport:
+    """Every comparison of a run with a golden file."""
+
+    source: str
+    rtol: float
+    atol: float
+    checks: tuple[ArrayCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def failed(self) -> tuple[ArrayCheck, ...]:
+        return tuple(check for check in self.checks if not check.ok)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"golden", "rule", "rtol", "atol", "ok", "arrays": [...]}``."""
+        return {
+            "golden": self.source, "rule": "|a - b| <= atol + rtol*|b|", "rtol": self.rtol, "atol": self.atol,
+            "ok": self.ok,
+            "arrays": [{"name": c.name, "shape": list(c.shape), "max_abs": c.max_abs, "max_rel": c.max_rel,
+                        "outside": c.outside, "first": list(c.first) if c.first else None, "ok": c.ok,
+                        "note": c.note or None} for c in self.checks],
+        }
+
+
+def load_golden(path: str | Path) -> dict[str, Any]:
+    """The golden JSON object; InputError (naming the file) if it is unreadable, not an object,
+    or has no ``output``."""
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{shown}: cannot read ({getattr(err, 'strerror', None) or err})") from None
+    try:
+        document = json.loads(text)
+    except ValueError as err:
+        raise InputError(f"{shown}: not JSON ({err})") from None
+    if not isinstance(document, dict) or "output" not in document:
+        raise InputError(f"{shown}: a golden file is a JSON object with 'output' (what nncli forward -f json writes)")
+    return document
+
+
+def arrays_of(trace: ForwardTrace) -> dict[str, np.ndarray | None]:
+    """The arrays of a trace by golden name: output, layers[k].A/Z, probabilities, predicted."""
+    arrays: dict[str, np.ndarray | None] = {"output": trace.output, "probabilities": trace.probabilities,
+                                            "predicted": trace.predicted}
+    for layer in trace.layers:
+        arrays[f"layers[{layer.index}].A"] = layer.A
+        arrays[f"layers[{layer.index}].Z"] = layer.Z
+    return arrays
+
+
+def compare(actual: Mapping[str, np.ndarray | None], golden: Mapping[str, Any], *, rtol: float = DEFAULT_RTOL,
+            atol: float = DEFAULT_ATOL, source: str = "golden") -> GoldenReport:
+    """Compare every array ``golden`` holds with ``actual`` (see ``arrays_of``).
+
+    An array the golden file has but the run lacks (e.g. layers of an engine that keeps only
+    the output) is reported as a failure, so nothing golden goes unchecked. Raises InputError
+    for golden values that are not numbers, or a negative or non-finite tolerance.
+    """
+    if not (math.isfinite(rtol) and rtol >= 0 and math.isfinite(atol) and atol >= 0):
+        raise InputError(f"--rtol and --atol must be finite and >= 0, not {rtol:g} and {atol:g}")
+    checks = []
+    for name, expected in _golden_arrays(golden, source):
+        got = actual.get(name)
+        if name == "predicted":
+            checks.append(_compare_classes(got, expected))
+        elif got is None:
+            checks.append(ArrayCheck(name, np.shape(expected), None, None, int(np.size(expected)), None,
+                                     "not computed by this run"))
+        else:
+            checks.append(_compare_numbers(name, np.asarray(got), expected, rtol, atol))
+    return GoldenReport(source, rtol, atol, tuple(checks))
+
+
+def _golden_arrays(golden: Mapping[str, Any], source: str) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = [("output", _numbers(golden["output"], "output", source))]
+    layers = golden.get("layers") or []
+    if not isinstance(layers, list):
+        raise InputError(f"{source}: 'layers' must be a list of {{\"A\": ..., \"Z\": ...}} objects")
+    for k, layer in enumerate(layers, start=1):
+        if not isinstance(layer, dict):
+            raise InputError(f"{source}: layers[{k - 1}] is not an object")
+        for key in ("A", "Z"):
+            if layer.get(key) is not None:
+                found.append((f"layers[{k}].{key}", _numbers(layer[key], f"layers[{k - 1}].{key}", source)))
+    if golden.get("probabilities") is not None:
+        found.append(("probabilities", _numbers(golden["probabilities"], "probabilities", source)))
+    if golden.get("predicted") is not None:
+        predicted = golden["predicted"]
+        if not isinstance(predicted, list) or not all(p is None or (isinstance(p, int) and not isinstance(p, bool))
+                                                      for p in predicted):
+            raise InputError(f"{source}: 'predicted' must be a list of class numbers (or null)")
+        found.append(("predicted", np.array([-1 if p is None else p for p in predicted], dtype=np.int64)))
+    return found
+
+
+def _numbers(value: Any, key: str, source: str) -> np.ndarray:
+    def number(x: Any) -> float:
+        if isinstance(x, bool):
+            raise ValueError
+        if isinstance(x, str):
+            return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[x]
+        return float(x)
+
+    try:
+        rows = [[number(x) for x in row] for row in value]
+        arr = np.array(rows, dtype=np.float64)
+    except (TypeError, ValueError, KeyError):
+        raise InputError(f"{source}: '{key}' must be a list of rows of numbers (or \"nan\", \"inf\", \"-inf\")") from None
+    if arr.ndim != 2:
+        raise InputError(f"{source}: '{key}' must be a list of rows of equal length")
+    return arr
+
+
+def _compare_numbers(name: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> ArrayCheck:
+    if got.shape != expected.shape:
+        return ArrayCheck(name, got.shape, None, None, int(expected.size), None,
+                          f"shape {got.shape}, golden {expected.shape}")
+    a, b = got.astype(np.float64), expected
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+        both = np.isfinite(a) & np.isfinite(b)
+        diff = np.abs(a - b, where=both, out=np.zeros_like(a))
+        nonzero = both & (b != 0)
+        rel = np.divide(diff, np.abs(b), where=nonzero, out=np.zeros_like(a))
+    bad = np.argwhere(~close)
+    first = (int(bad[0][0]), int(bad[0][1])) if bad.size else None
+    return ArrayCheck(name, got.shape, float(diff.max(initial=0.0)), float(rel.max(initial=0.0)), int(bad.shape[0]), first)
+
+
+def _compare_classes(got: np.ndarray | None, expected: np.ndarray) -> ArrayCheck:
+    if got is None:
+        return ArrayCheck("predicted", expected.shape, None, None, int(expected.size), None, "not computed by this run")
+    got = np.asarray(got, dtype=np.int64)
+    if got.shape != expected.shape:
+        return ArrayCheck("predicted", got.shape, None, None, int(expected.size), None,
+                          f"shape {got.shape}, golden {expected.shape}")
+    bad = np.flatnonzero(got != expected)
+    return ArrayCheck("predicted", got.shape, None, None, int(bad.size), (int(bad[0]), 0) if bad.size else None)
