@@ -1,7 +1,8 @@
 """Rows of numbers typed by people: parse ``"2.0, 1.0 0.1"`` into floats, lines of stdin into rows,
 and ``--rows START:STOP`` / ``--index N`` into a selection of rows.
 
-The grammar, shared by every command that takes numbers on the command line or stdin:
+The number grammar, shared by every command that takes numbers on the command line or stdin
+and by CSV/TSV input files (``nncli.data``):
 
 * numbers are separated by commas and/or whitespace (``"1,2,3"``, ``"1 2 3"``, ``"1, 2, 3"``);
 * a number is a decimal literal (``2``, ``-0.5``, ``.5``, ``1e-3``, ``+3``) or one of ``inf``,
