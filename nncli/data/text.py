@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import re
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -23,13 +22,16 @@ _JSON_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "+inf": 
                    "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
 
 
-def _beyond_fast_path(delimiter: str) -> re.Pattern[str]:
-    """A character that sends a chunk of CSV/TSV lines to the strict parser (see ``TextSource._parse``)."""
-    allowed = "0-9.eE+\\-" + "infatyINFATY" + " \t\n" + re.escape(delimiter)
-    return re.compile(f"[^{allowed}]")
+# The characters of the CSV/TSV fast path (see TextSource._parse), per delimiter.
+_FAST_PATH_BYTES = {delimiter: b"0123456789.eE+-infatyINFATY \t\n" + delimiter.encode() for delimiter in ",\t"}
 
 
-_BEYOND_FAST_PATH = {",": _beyond_fast_path(","), "\t": _beyond_fast_path("\t")}
+def _fast_path_fits(text: str, delimiter: str) -> bool:
+    """Whether ``text`` holds only the characters on which np.loadtxt takes exactly nncli's grammar.
+
+    bytes.translate with a delete set: ~1 ns a character, against ~8 for a regex search.
+    """
+    return text.isascii() and not text.encode("ascii").translate(None, _FAST_PATH_BYTES[delimiter])
 
 
 class TextSource(InputSource):
@@ -129,9 +131,10 @@ class TextSource(InputSource):
         # np.loadtxt takes (Python's float syntax without underscores) is one the grammar takes,
         # with the same value. A quote ("1"2 reads as 12 there), any other character, a parse
         # error, a wrong width or an inf (1e400 must be an error) sends the chunk to the strict
-        # path, which finds the exact line and column. The check costs ~5 ms per 8192 x 784 rows.
+        # path, which finds the exact line and column. The check costs ~15 ms per 8192 x 784
+        # rows, ~4% of np.loadtxt's time.
         lines = [line for _number, line in chunk]
-        if _BEYOND_FAST_PATH[self._delimiter].search("\n".join(lines)) is None:
+        if _fast_path_fits("\n".join(lines), self._delimiter):
             try:
                 arr = np.loadtxt(lines, delimiter=self._delimiter, dtype=np.float64, ndmin=2, comments=None,
                                  quotechar=None)
