@@ -60,7 +60,8 @@ def open_source(
     fmt = input_format or format_from_name(path)
     if fmt == "npz":
         return npz_source(file, name, key, one_d)
-    return _open_stream(PeekableStream(file), name, fmt, key, one_d, reopen=lambda: PeekableStream(open(path, "rb")))
+    reopen = lambda: PeekableStream(open_user_file(path, "data file", shown=name))  # noqa: E731 (to read it again)
+    return _open_stream(PeekableStream(file), name, fmt, key, one_d, reopen)
 
 
 def format_from_name(path: str | Path) -> str | None:
