@@ -1,6 +1,8 @@
-"""Rows of numbers typed by people: parse ``"2.0, 1.0 0.1"`` into floats, lines of stdin into rows.
+"""Rows of numbers typed by people: parse ``"2.0, 1.0 0.1"`` into floats, lines of stdin into rows,
+and ``--rows START:STOP`` / ``--index N`` into a selection of rows.
 
-The grammar, shared by every command that takes numbers on the command line or stdin:
+The number grammar, shared by every command that takes numbers on the command line or stdin
+and by CSV/TSV input files (``nncli.data``):
 
 * numbers are separated by commas and/or whitespace (``"1,2,3"``, ``"1 2 3"``, ``"1, 2, 3"``);
 * a number is a decimal literal (``2``, ``-0.5``, ``.5``, ``1e-3``, ``+3``) or one of ``inf``,
@@ -23,12 +25,14 @@ import numpy as np
 
 from nncli.errors import InputError
 
-# A decimal literal or inf/infinity/nan, optionally signed. ASCII only: float() would also
-# accept "1_000" and non-ASCII digits, which nncli does not want to guess about.
-_NUMBER = re.compile(
+# THE number grammar of nncli (command line, stdin, CSV/TSV files): a decimal literal or
+# inf/infinity/nan, optionally signed. ASCII only: float() would also accept "1_000" and
+# non-ASCII digits, which nncli does not want to guess about.
+NUMBER = re.compile(
     r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
     re.IGNORECASE | re.ASCII,
 )
+_INTEGER = re.compile(r"[-+]?\d+", re.ASCII)
 # One piece of a row: a run of anything but separators, or a comma.
 _PIECE = re.compile(r",|[^,\s]+")
 _MAX_SHOWN = 30  # characters of a bad token quoted in a message
@@ -133,17 +137,74 @@ def stack_rows(rows: Sequence[Row], dtype: "np.dtype | type | str" = np.float64)
     return out
 
 
-def parse_number(token: str, where: str, column: int) -> float:
+def is_number(token: str) -> bool:
+    """Whether ``token`` is a number of nncli's grammar (see the module docstring); no white space."""
+    return NUMBER.fullmatch(token) is not None
+
+
+def parse_number(token: str, where: str, column: int, context: str | None = None) -> float:
+    """The float64 value of one number token: THE number parser of nncli (see the module docstring).
+
+    ``where`` and ``column`` (1-based) place the token in messages: ``WHERE:COLUMN: ...``.
+    ``context`` (e.g. ``"value 3"``) replaces the grammar hint in the message. Raises
+    InputError when ``token`` is not in the grammar (``1_000``, ``0x10``, ``٣``) or is a finite
+    literal beyond float64 (``1e400``); ``1e-400`` underflows quietly to 0.0.
+    """
     shown = token if len(token) <= _MAX_SHOWN else token[:_MAX_SHOWN] + "..."
-    if not _NUMBER.fullmatch(token):
-        raise InputError(f"{where}:{column}: {shown!r} is not a number ({HINT})")
+    if not NUMBER.fullmatch(token):
+        raise InputError(f"{where}:{column}: {shown!r} is not a number ({context or HINT})")
     value = float(token)
     if math.isinf(value) and "inf" not in token.lower():
-        raise InputError(
-            f"{where}:{column}: {shown} is too large for float64 (largest finite "
-            f"1.7976931348623157e+308); write inf if you mean infinity"
-        )
+        largest = f"({context})" if context else "(largest finite 1.7976931348623157e+308)"
+        raise InputError(f"{where}:{column}: {shown} is too large for float64 {largest}; write inf if you mean infinity")
     return value
+
+
+# --- choosing rows: --rows START:STOP and --index N ----------------------------------
+
+
+def parse_rows_spec(text: str) -> slice:
+    """``"START:STOP"`` (0-based, STOP excluded, either may be left out or negative) as a slice.
+
+    ``"0:100"`` is the first 100 rows, ``"-10:"`` the last 10. Raises InputError on
+    anything else, including a step or a range that can select nothing.
+    """
+    spec = text.strip()
+    parts = spec.split(":")
+    if len(parts) != 2:
+        hint = f" (for one row use --index {spec} or --rows {spec}:{int(spec) + 1})" if _is_int(spec) else ""
+        raise InputError(f"rows '{text}' must be START:STOP, e.g. 0:100 (0-based, STOP excluded){hint}")
+    bounds: list[int | None] = []
+    for part in parts:
+        part = part.strip()
+        if not part:
+            bounds.append(None)
+        elif _is_int(part):
+            bounds.append(int(part))
+        else:
+            raise InputError(f"rows '{text}': '{part}' is not a whole number")
+    start, stop = bounds
+    if start is not None and stop is not None and (start >= 0) == (stop >= 0) and stop <= start:
+        raise InputError(f"rows '{text}' selects no rows (STOP must be greater than START)")
+    return slice(start, stop)
+
+
+def index_rows(index: int) -> slice:
+    """The selection of the single row ``index`` (0-based; negative counts from the end)."""
+    return slice(index, index + 1 if index != -1 else None)
+
+
+def describe_rows(rows: slice) -> str:
+    """A selection as the user wrote it: ``"row 3"`` for one row, else ``"rows START:STOP"``."""
+    start = "" if rows.start is None else str(rows.start)
+    stop = "" if rows.stop is None else str(rows.stop)
+    if rows.stop is not None and rows.start is not None and rows.stop == rows.start + 1:
+        return f"row {rows.start}"
+    return f"rows {start}:{stop}"
+
+
+def _is_int(text: str) -> bool:
+    return _INTEGER.fullmatch(text) is not None
 
 
 def _count(n: int) -> str:

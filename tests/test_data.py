@@ -16,6 +16,7 @@ from nncli.data import (
     format_from_name,
     index_rows,
     open_inputs,
+    open_user_file,
     parse_rows_spec,
     read_labels,
 )
@@ -240,6 +241,13 @@ BAD_FILES = {
     "objects.npy": (None, "holds Python objects, which nncli never unpickles"),
     "strings.npy": (None, "is not numeric"),
     "notzip.npz": (b"PK\x03\x04 not really", "not a readable .npz archive"),
+    # CSV numbers follow the command line's grammar (nncli.rows.parse_number), on both paths
+    "big.csv": (b"1,2\n3,1e400\n", r"big.csv:2:3: 1e400 is too large for float64 \(value 2\)"),
+    "underscore.csv": (b"1,1_000\n", r"underscore.csv:1:3: '1_000' is not a number \(value 2\)"),
+    "hex.tsv": (b"1\t0x10\n", r"hex.tsv:1:3: '0x10' is not a number \(value 2\)"),
+    "arabic.csv": ("1,\u0663\n".encode(), r"arabic.csv:1:3: '\u0663' is not a number \(value 2\)"),
+    "quote-then-digit.csv": (b'3,4\n"1"2,3\n', r"quote-then-digit.csv:2:1: '\"1\"2' is not a number"),
+    "late-underscore.csv": (b"1,2\n" * 9000 + b"1,2_0\n", r"late-underscore.csv:9001:3: '2_0' is not a number"),
     "gz.npz": (gzip.compress(b"x"), "not a readable .npz archive"),
 }
 
@@ -269,6 +277,62 @@ def test_bad_files_are_one_line_input_errors(tmp_path, name):
                 pass
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith(str(path))
+
+
+def test_csv_fast_path_takes_exactly_the_number_grammar():
+    """np.loadtxt (the CSV fast path) is trusted only on tokens made of the characters that
+    TextSource lets through; on those it must accept what nncli.rows accepts, with its value."""
+    import itertools
+    import random
+
+    from nncli.rows import is_number, parse_number
+
+    alphabet = "09.eE+-infatyINFATY "
+    tokens = ["".join(p) for n in (1, 2, 3) for p in itertools.product("09.eE+-in ", repeat=n)]
+    tokens += ["inf", "infinity", "nan", "-Infinity", "+nAn", "iNf", "1e308", "1e309", "-.5e-3", "1.e5"]
+    rng = random.Random(0)
+    tokens += ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 9))) for _ in range(3000)]
+    for token in tokens:
+        try:
+            value = np.loadtxt([token], delimiter=",", dtype=np.float64, ndmin=2, comments=None, quotechar=None)
+        except ValueError:
+            continue
+        if value.shape != (1, 1) or np.isinf(value).any():
+            continue  # the fast path falls back on these
+        assert is_number(token.strip()), token
+        assert np.array_equal(value[0, 0], parse_number(token.strip(), "<t>", 1), equal_nan=True), token
+
+
+def test_csv_strict_and_fast_paths_agree(tmp_path):
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((50, 5)) * 10.0 ** rng.integers(-300, 300, (50, 5))
+    lines = [",".join(repr(float(v)) for v in row) for row in matrix.tolist()]
+    fast, strict = tmp_path / "fast.csv", tmp_path / "strict.csv"
+    fast.write_text("".join(line + "\n" for line in lines))
+    strict.write_text("".join(line + ' ,"-inf"\n' for line in lines))  # a quote and an inf: strict path
+    with open_inputs(fast) as a, open_inputs(strict) as b:
+        assert np.array_equal(a.read_all(), matrix)
+        assert np.array_equal(b.read_all()[:, :5], matrix)
+
+
+def test_open_user_file(tmp_path):
+    from nncli.errors import ConfigError, Mark
+
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "full").write_bytes(b"abc")
+    with open_user_file(tmp_path / "full") as handle:
+        assert handle.read() == b"abc"
+    for name, message in [("nope", "nope: file not found"), ("", "x: is a directory, not a weights file"),
+                          ("empty", "empty: empty file")]:
+        with pytest.raises(ConfigError) as caught:
+            open_user_file(tmp_path / name, "weights file", shown=name or "x", error=ConfigError, mark=Mark("c.yaml", 3))
+        assert str(caught.value) == f"c.yaml:3: {message}"
+
+
+def test_rows_grammar_lives_in_rows():
+    import nncli.rows
+
+    assert parse_rows_spec is nncli.rows.parse_rows_spec and index_rows is nncli.rows.index_rows
 
 
 def test_missing_file_and_directory(tmp_path):
@@ -414,3 +478,25 @@ def test_stdin_rows_are_processed_as_they_arrive(first, second):
         got_first.set()
         assert np.array_equal(next(batches), [[3.0, 4.0]])
     thread.join()
+
+
+def test_the_data_package_imports_neither_typer_nor_rich_and_no_private_names():
+    """Every module of nncli.data (found, not listed) is core: no typer or rich, and none
+    imports another module's private (_underscored) names."""
+    import ast
+    import pkgutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nncli.data
+
+    modules = ["nncli.data", "nncli.rows"] + [f"nncli.data.{m.name}" for m in pkgutil.iter_modules(nncli.data.__path__)]
+    assert {"nncli.data.inputs", "nncli.data.text", "nncli.data.binary"} <= set(modules)
+    code = f"import sys; import {', '.join(modules)}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    for path in Path(nncli.data.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert not [a.name for a in node.names if a.name.startswith("_")], f"{path.name}: {ast.dump(node)}"

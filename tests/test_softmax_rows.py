@@ -1,4 +1,4 @@
-"""nncli.rows: parsing rows of numbers typed by people (used by `nncli softmax`, reusable by `forward -x`)."""
+"""nncli.rows: parsing rows of numbers typed by people (`nncli softmax`, `forward -x`, CSV values) and the number grammar."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nncli.errors import InputError
-from nncli.rows import Row, parse_lines, parse_row, parse_row_at, stack_rows
+from nncli.rows import Row, is_number, parse_lines, parse_number, parse_row, parse_row_at, stack_rows
 
 
 @pytest.mark.parametrize(
@@ -122,3 +122,18 @@ def test_stack_rows_float32_range_is_checked_not_cast_to_inf():
     assert str(info.value).startswith("<stdin>:1:3: 1e+39 does not fit in float32")
     # explicit infinities are fine
     assert np.isinf(stack_rows(parse_lines("1 inf\n"), np.float32)[0, 1])
+
+
+def test_parse_number_with_a_context_replaces_the_hint():
+    with pytest.raises(InputError) as info:
+        parse_number("1_0", "f.csv:2", 5, "value 3")
+    assert str(info.value) == "f.csv:2:5: '1_0' is not a number (value 3)"
+    with pytest.raises(InputError) as info:
+        parse_number("1e400", "f.csv:2", 5, "value 3")
+    assert str(info.value) == "f.csv:2:5: 1e400 is too large for float64 (value 3); write inf if you mean infinity"
+
+
+@pytest.mark.parametrize("token, expected", [("1", True), ("-.5e3", True), ("NaN", True), ("+Infinity", True),
+                                             ("1_000", False), ("0x1", False), (" 1", False), ("", False)])
+def test_is_number(token, expected):
+    assert is_number(token) is expected
