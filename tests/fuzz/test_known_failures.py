@@ -58,35 +58,40 @@ def test_deep_nesting_message_without_anchor():
     assert "anchor" not in str(result), str(result)
 
 
-# --- JSON ------------------------------------------------------------------------------
+# --- files ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: data._json_source's json.load raises RecursionError")
-def test_deep_json_document(tmp_path):
-    path = tmp_path / "deep.json"
-    path.write_text("[" * 1000 + "]" * 1000)
-    refused(lambda: read_all_batches(path), "open_inputs(<.json: '[' * 1000 + ']' * 1000>)")
+def _known(name: str, data: bytes, reader: str, reason: str):
+    return pytest.param(name, data, reader, marks=pytest.mark.xfail(strict=True, reason=f"issue 9: {reason}"),
+                        id=f"{reader}-{name}")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: data._TextSource._json_line's json.loads raises RecursionError")
-def test_deep_json_line(tmp_path):
-    path = tmp_path / "deep.jsonl"
-    path.write_text("[" * 1000 + "]" * 1000 + "\n")
-    refused(lambda: read_all_batches(path), "open_inputs(<.jsonl: '[' * 1000 + ']' * 1000>)")
+HOSTILE_FILES = [
+    _known("deep.json", b"[" * 1000 + b"]" * 1000, "open_inputs", "data._json_source's json.load raises RecursionError"),
+    _known("deep.jsonl", b"[" * 1000 + b"]" * 1000 + b"\n", "open_inputs",
+           "data._TextSource._json_line's json.loads raises RecursionError"),
+    _known("big.json", b"[[1e400]]", "open_inputs", "JSON reads 1e400 as inf (data._json_row); CSV refuses it"),
+    _known("big.jsonl", b"[1e400]\n", "open_inputs", "JSON Lines read 1e400 as inf (data._json_row); CSV refuses it"),
+    _known("f.npy.gz", gz(npy_header_bytes((200000, 200000), fortran=True)), "open_inputs",
+           "gzipped Fortran-order .npy: data._BinarySource._fortran_batches allocates the whole declared array "
+           "(MemoryError: 298 GiB)"),
+    _known("labels.npz", npz_of_members({"x": npy_header_bytes((200000, 200000))}), "read_labels",
+           "read_labels reads a whole .npz member at its declared size (read_all -> np.empty: MemoryError 298 GiB)"),
+    _known("t-labels-idx1-ubyte.gz", gz(idx_header_bytes((4294967295,), "u1")), "read_labels",
+           "read_labels of a gzipped idx1 file allocates the declared 4294967295 labels (8 GB) before reading"),
+    _known("labels.csv", b"1e300\n", "read_labels",
+           "(found by fuzzing) data._class_indices casts a whole-number label beyond int64 (1e300) with astype: "
+           "RuntimeWarning 'invalid value encountered in cast'"),
+]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: JSON reads 1e400 as inf (data._json_row); CSV refuses it")
-def test_json_overflowing_literal(tmp_path):
-    path = tmp_path / "big.json"
-    path.write_text("[[1e400]]")
-    refused(lambda: read_all_batches(path), "open_inputs(<.json: [[1e400]]>)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: JSON Lines read 1e400 as inf (data._json_row); CSV refuses it")
-def test_jsonl_overflowing_literal(tmp_path):
-    path = tmp_path / "big.jsonl"
-    path.write_text("[1e400]\n")
-    refused(lambda: read_all_batches(path), "open_inputs(<.jsonl: [1e400]>)")
+@pytest.mark.parametrize(("name", "data", "reader"), HOSTILE_FILES)
+def test_hostile_file(tmp_path, name, data, reader):
+    """The smallest file for each reader bug: a one-line NncliError, in bounds, without a warning."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    call = (lambda: read_labels(path)) if reader == "read_labels" else (lambda: read_all_batches(path))
+    refused(call, f"{reader}({name!r}) of {data[:60]!r}")
 
 
 # --- headers declaring huge shapes -------------------------------------------------------
@@ -107,86 +112,50 @@ def test_npy_header_unbalanced_bracket(tmp_path, reader):
     refused(call, f"{reader} of an .npy whose header says 'shape': (2,,")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: .npy on stdin: no size check, np.empty of the declared row "
-                                       "raises ValueError 'array is too big' (data._BinarySource._batches)")
-def test_npy_stdin_shape_beyond_address_space():
-    data = npy_header_bytes((1, 2**62))
-    refused(lambda: read_all_batches("-", stdin=data), "open_inputs('-') of an .npy header of shape (1, 2**62)")
+HOSTILE_STDIN = [
+    _known("npy (1, 2**62)", npy_header_bytes((1, 2**62)), "open_inputs",
+           ".npy on stdin: no size check, np.empty of the declared row raises ValueError 'array is too big' "
+           "(data._BinarySource._batches)"),
+    _known("npy (1, 50000000)", npy_header_bytes((1, 50_000_000)), "open_inputs",
+           ".npy on stdin: a 128-byte header makes the reader allocate 381 MB for one declared row "
+           "(data._BinarySource._batches)"),
+    _known("idx 2 x 4294967295", idx_header_bytes((2, 4294967295), "u1"), "open_inputs",
+           "IDX on stdin: 12 bytes make the reader allocate 8 GB (np.empty of the declared rows; "
+           "data._BinarySource._batches)"),
+    _known("npy (2**40,)", npy_header_bytes((2**40,)), "read_labels",
+           "read_labels of .npy on stdin allocates the declared length (read_all: MemoryError 8 TiB)"),
+]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: .npy on stdin: a 128-byte header makes the reader allocate "
-                                       "381 MB for one declared row (data._BinarySource._batches)")
-def test_npy_stdin_wide_row():
-    data = npy_header_bytes((1, 50_000_000))
-    refused(lambda: read_all_batches("-", stdin=data), "open_inputs('-') of an .npy header of shape (1, 50000000)")
+@pytest.mark.parametrize(("name", "data", "reader"), HOSTILE_STDIN)
+def test_hostile_stdin(name, data, reader):
+    """A header alone on stdin, declaring more than memory: refused before anything is allocated."""
+    if reader == "read_labels":
+        call = lambda: read_labels("-", stdin=io.BytesIO(data))  # noqa: E731
+    else:
+        call = lambda: read_all_batches("-", stdin=data)  # noqa: E731
+    refused(call, f"{reader}('-') of an {name} header on stdin")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: IDX on stdin: 12 bytes make the reader allocate 8 GB "
-                                       "(np.empty of the declared rows; data._BinarySource._batches)")
-def test_idx_stdin_huge_dims():
-    data = idx_header_bytes((2, 4294967295), "u1")
-    refused(lambda: read_all_batches("-", stdin=data), "open_inputs('-') of an IDX header 2 x 4294967295")
+HUGE_MEMBER = npy_header_bytes((200000, 200000)) + b"\0" * 16  # 144 bytes declaring 298 GiB
+HOSTILE_WEIGHTS = [
+    _known("w.npy", HUGE_MEMBER, "{file: w.npy}",
+           "config weights {file: w.npy}: np.load allocates the declared shape (MemoryError: 298 GiB) in "
+           "config._load_npy"),
+    _known("w.npz", npz_of_members({"W": HUGE_MEMBER}), "W",
+           "config weights_file .npz: archive[key] allocates the declared shape (MemoryError: 298 GiB) in "
+           "config._npz_member"),
+]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: gzipped Fortran-order .npy: _fortran_batches allocates the "
-                                       "whole declared array (MemoryError: 298 GiB)")
-def test_npy_gz_fortran_huge(tmp_path):
-    path = tmp_path / "f.npy.gz"
-    path.write_bytes(gz(npy_header_bytes((200000, 200000), fortran=True)))
-    refused(lambda: read_all_batches(path), "open_inputs(<.npy.gz, Fortran order, shape (200000, 200000)>)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: read_labels reads a whole .npz member at its declared size "
-                                       "(read_all -> np.empty: MemoryError 298 GiB)")
-def test_labels_npz_member_huge(tmp_path):
-    path = tmp_path / "labels.npz"
-    path.write_bytes(npz_of_members({"x": npy_header_bytes((200000, 200000))}))
-    refused(lambda: read_labels(path), "read_labels(<.npz member declaring shape (200000, 200000)>)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: read_labels of .npy on stdin allocates the declared length "
-                                       "(MemoryError: 8 TiB)")
-def test_labels_npy_stdin_huge():
-    data = npy_header_bytes((2**40,))
-    refused(lambda: read_labels("-", stdin=io.BytesIO(data)), "read_labels('-') of an .npy header of shape (2**40,)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: read_labels of a gzipped idx1 file allocates the declared "
-                                       "4294967295 labels (8 GB) before reading")
-def test_labels_idx_gz_huge(tmp_path):
-    path = tmp_path / "t-labels-idx1-ubyte.gz"
-    path.write_bytes(gz(idx_header_bytes((4294967295,), "u1")))
-    refused(lambda: read_labels(path), "read_labels(<idx1.gz declaring 4294967295 labels>)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: config weights {file: w.npy}: np.load allocates the declared "
-                                       "shape (MemoryError: 298 GiB) in config._load_npy")
-def test_config_weights_npy_huge(tmp_path):
-    (tmp_path / "w.npy").write_bytes(npy_header_bytes((200000, 200000)) + b"\0" * 16)
+@pytest.mark.parametrize(("name", "data", "reader"), HOSTILE_WEIGHTS)
+def test_hostile_weights_file(tmp_path, name, data, reader):
+    """A weights file whose header declares 298 GiB: the config is refused before anything is allocated."""
+    (tmp_path / name).write_bytes(data)
+    top = "weights_file: w.npz\n" if name.endswith(".npz") else ""
     config = tmp_path / "c.yaml"
-    config.write_text("layers:\n  - activation: relu\n    weights: {file: w.npy}\n    bias: [0, 0]\n")
-    refused(lambda: load_spec(config), "load_spec(<weights from a 144-byte .npy declaring (200000, 200000)>)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9: config weights_file .npz: archive[key] allocates the declared "
-                                       "shape (MemoryError: 298 GiB) in config._npz_member")
-def test_config_weights_npz_huge(tmp_path):
-    (tmp_path / "w.npz").write_bytes(npz_of_members({"W": npy_header_bytes((200000, 200000)) + b"\0" * 16}))
-    config = tmp_path / "c.yaml"
-    config.write_text("weights_file: w.npz\nlayers:\n  - activation: relu\n    weights: W\n    bias: [0, 0]\n")
-    refused(lambda: load_spec(config), "load_spec(<weights_file member declaring (200000, 200000)>)")
-
-
-# --- labels ----------------------------------------------------------------------------
-
-
-@pytest.mark.xfail(strict=True, reason="issue 9 (found by fuzzing): data._class_indices casts a whole-number "
-                                       "label beyond int64 (1e300) with astype: RuntimeWarning 'invalid value "
-                                       "encountered in cast'")
-def test_label_beyond_int64(tmp_path):
-    path = tmp_path / "labels.csv"
-    path.write_text("1e300\n")
-    outcome(lambda: read_labels(path), "read_labels(<csv: 1e300>)")
+    config.write_text(f"{top}layers:\n  - activation: relu\n    weights: {reader}\n    bias: [0, 0]\n")
+    refused(lambda: load_spec(config), f"load_spec(<weights {reader} from {name} declaring (200000, 200000)>)")
 
 
 # --- forward ---------------------------------------------------------------------------
