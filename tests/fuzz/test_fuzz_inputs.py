@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nncli.data import open_inputs, read_labels
+from nncli.data import from_array, open_inputs, read_labels
 from tests.fuzz.harness import declared_bytes, outcome
 from tests.fuzz.scale import examples
-from tests.fuzz.strategies import data_files
+from tests.fuzz.strategies import arrays, data_files
 
 ROW_SELECTIONS = st.sampled_from([None, slice(0, None), slice(1, None), slice(0, 2), slice(-1, None), slice(2, 3)])
 
@@ -119,3 +119,15 @@ def test_declared_format_read_or_refused(folder, fmt, file):
     path = _write(folder, "data.bin", data)
     outcome(lambda: read_everything(path, input_format=fmt), f"open_inputs(<bytes of {name!r}>, input_format={fmt!r})",
             known_ok=True)
+
+
+def _array_batches(matrix: np.ndarray, rows: slice | None) -> int:
+    with from_array(matrix, "fuzz") as source:
+        return sum(batch.shape[0] for batch in source.batches(2, rows))
+
+
+@examples(50)
+@given(matrix=arrays(), rows=ROW_SELECTIONS)
+def test_from_array_reads_or_refuses(matrix, rows):
+    """Rows already in memory, of any dtype and shape (0-D to 3-D, empty): batches or an NncliError."""
+    outcome(lambda: _array_batches(matrix, rows), f"from_array({matrix!r}) rows={rows}")
