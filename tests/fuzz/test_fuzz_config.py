@@ -135,7 +135,7 @@ def structured_configs(draw) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-@examples(250)
+@examples(150)
 @given(text=structured_configs())
 def test_structured_configs_load_or_refused(folder, text):
     check_config(folder, text, "<structured config>")

@@ -91,7 +91,7 @@ def test_valid_files_read_or_refused(folder, file, rows, key):
     check_file(folder, *file, rows, key)
 
 
-@examples(300)
+@examples(200)
 @given(file=data_files(mutate=True), rows=ROW_SELECTIONS, key=st.sampled_from([None, "x"]))
 def test_mutated_files_read_or_refused(folder, file, rows, key):
     """Truncated, flipped and spliced files of every format: rows, or a one-line NncliError."""

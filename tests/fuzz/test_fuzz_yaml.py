@@ -24,13 +24,13 @@ def parsed(text: str):
     return root
 
 
-@examples(200)
+@examples(150)
 @given(text=yaml_documents())
 def test_generated_documents_parse_or_refused(text):
     outcome(lambda: parsed(text), f"parse({text!r})")
 
 
-@examples(200)
+@examples(150)
 @given(name=st.sampled_from(sorted(SHIPPED_CONFIGS)), data=st.data())
 def test_mutated_shipped_configs_parse_or_refused(name, data):
     """configs/*.yaml truncated, flipped, spliced with each other and with hostile fragments."""

@@ -172,6 +172,35 @@ def test_hostile_weights_file(tmp_path, name, data, reader):
     refused(lambda: load_spec(config), f"load_spec(<weights {reader} from {name}: {data[:24]!r}...>)")
 
 
+def _npy_with_header(text: bytes) -> bytes:
+    body = text + b" " * ((64 - (10 + len(text) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + b"\0" * 16
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 (found by fuzzing): numpy's .npy header parser warns (SyntaxWarning "
+                                       "'invalid decimal literal'; UserWarning 'created on Python 2') and neither "
+                                       "data._read_npy_header nor config's np.load turn that into a refusal")
+@pytest.mark.parametrize("header", [b"0inf{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+                                    b"{'descr': '<f8', 'fortran_order': False, 'shape': (2L,), }"], ids=["0inf", "2L"])
+@pytest.mark.parametrize("reader", ["open_inputs", "config"])
+def test_npy_header_warns(tmp_path, header, reader):
+    (tmp_path / "w.npy").write_bytes(_npy_with_header(header))
+    config = tmp_path / "c.yaml"
+    config.write_text("layers:\n  - activation: relu\n    weights: {file: w.npy}\n    bias: [0, 0]\n")
+    call = (lambda: load_spec(config)) if reader == "config" else (lambda: read_all_batches(tmp_path / "w.npy"))
+    outcome(call, f"{reader} of an .npy whose header is {header!r}")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 (found by fuzzing): config._inputs casts inputs to float32 without "
+                                       "a range check: 'overflow encountered in cast' for 1e39 (weights get "
+                                       "'too large for float32')")
+def test_float32_config_input_overflow(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("dtype: float32\nlayers:\n  - activation: identity\n    weights: [[1]]\n    bias: [0]\n"
+                      "inputs:\n  x: [1e39]\n")
+    refused(lambda: load_spec(config), "load_spec(<float32 config with input 1e39>)")
+
+
 # --- forward ---------------------------------------------------------------------------
 
 
