@@ -63,6 +63,8 @@ def evaluate(
     """
     if input_file == "-" and labels == "-":
         raise InputError("only one of --input-file and --labels can read stdin (-)")
+    if str(config) == "-" and "-" in (input_file, labels):
+        raise InputError("the config and --input-file/--labels cannot both read stdin (-)")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))

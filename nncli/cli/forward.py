@@ -119,6 +119,8 @@ def forward(
         raise InputError("--explain shows tables; use it with --format table")
     if inputs and input_file is not None:
         raise InputError("give inputs either with -x or with --input-file, not both")
+    if str(config) == "-" and input_file == "-":
+        raise InputError("the config and --input-file cannot both read stdin (-)")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
     if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
