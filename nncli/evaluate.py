@@ -25,6 +25,27 @@ SATURATING = frozenset({"sigmoid", "tanh"})
 RELU_LIKE = frozenset({"relu", "relu6"})
 
 
+# --- the k most probable classes -----------------------------------------------------
+
+
+def top_k(probabilities: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` most probable classes of each row of ``probabilities`` (batch, classes):
+    ``(indices, values)``, both (batch, k), most probable first; among equal probabilities the
+    lower index comes first (as argmax picks it). A row holding NaN has no ranking: its
+    indices are -1 and its values NaN. ``k`` larger than the number of classes is an InputError.
+    """
+    n = probabilities.shape[1]
+    if not 1 <= k <= n:
+        raise InputError(f"--top-k {k}: must be between 1 and the number of classes, {n}")
+    # A stable sort of -p keeps the lower index first among ties; NaN rows are blanked below.
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]  # (batch, k)
+    values = np.take_along_axis(probabilities, order, axis=1).astype(np.float64)
+    bad = np.isnan(probabilities).any(axis=1)
+    order[bad] = -1
+    values[bad] = np.nan
+    return order, values
+
+
 # --- accuracy, confusion matrix, precision and recall ---------------------------------
 
 
