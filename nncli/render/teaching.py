@@ -4,6 +4,7 @@ input drawn with half-block characters."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -78,9 +79,12 @@ def forward_options(network: Network, output_format: str, show_weights: bool, k:
 
 
 def check_figure_name(path: Path) -> None:
-    """InputError unless ``path`` ends in .png or .svg (the formats figures are written in)."""
+    """InputError unless ``path`` ends in .png or .svg (the formats figures are written in)
+    and matplotlib is installed (checked before any work is done)."""
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise InputError(f"--save-figure {path}: the file name must end in .png or .svg")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise InputError("--save-figure needs matplotlib: pip install 'nncli[plot]'")
 
 
 def parse_input_shape(text: str, input_size: int) -> tuple[int, int]:
