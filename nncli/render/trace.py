@@ -41,7 +41,9 @@ def matrix_table(
     limit = max_cols
     while True:
         table, shape = _matrix(values, precision, max_rows, limit, row_labels, col_labels, highlight, extra_columns)
-        if width is None or limit <= 2 or _measure(table) <= width:
+        # With extra columns (the predicted class, its probability, the top k), the value
+        # columns may all give way to them: limit 1 shows only an ellipsis.
+        if width is None or limit <= (1 if extra_columns else 2) or _measure(table) <= width:
             break
         limit -= 1
     heading = Text.assemble((title, "bold"), ("  " + shape, "dim"), no_wrap=True)
@@ -64,6 +66,8 @@ def _matrix(
 ) -> tuple[Table, str]:
     rows, cols = values.shape
     summary = summarise((rows, cols), max_rows, max_cols)
+    if max_cols < 2 and cols > 1:  # no value column at all, only an ellipsis
+        summary = summary._replace(cols=[None])
     shape = f"({rows}×{cols})"
     if summary.truncated:
         shown = []
@@ -76,7 +80,8 @@ def _matrix(
     table.add_column("", style="dim", no_wrap=True)
     for c in summary.cols:
         header = ELLIPSIS if c is None else (col_labels[c] if col_labels else str(c))
-        table.add_column(Text(header), justify="right", no_wrap=True)  # Text: names are not markup
+        table.add_column(Text(header), justify="right" if c is not None or len(summary.cols) > 1 else "center",
+                         no_wrap=True)  # Text: names are not markup
     extras = [(heading, list(cells)) for heading, cells in extra_columns]
     shown_values = values[[r for r in summary.rows if r is not None]][:, [c for c in summary.cols if c is not None]]
     scientific = use_scientific(shown_values)
@@ -186,10 +191,11 @@ def render_trace(
 
 
 def _top_k_cells(probabilities: np.ndarray, k: int, names: Sequence[str], precision: int) -> list[str]:
-    """Per row "7 0.9972, 2 0.0019, ...": the k most probable classes with their probabilities."""
+    """Per row the k most probable classes with their probabilities, one per line ("7 0.9972",
+    "2 0.0019", ...), so the column stays as narrow as one class name and one number."""
     indices, values = top_k(probabilities, k)
     return [
-        ", ".join(f"{names[j]} {fixed(p, precision)}" for j, p in zip(row_j, row_p) if j >= 0) or "none (nan)"
+        "\n".join(f"{names[j]} {fixed(p, precision)}" for j, p in zip(row_j, row_p) if j >= 0) or "none (nan)"
         for row_j, row_p in zip(indices.tolist(), values.tolist())
     ]
 
