@@ -150,7 +150,7 @@ def image_figure(trace: ForwardTrace, network: Network, input_shape: tuple[int, 
     figure = Figure(figsize=(8, 3.8))
     left = figure.add_subplot(1, 2, 1)
     left.imshow(trace.X[0].reshape(input_shape).astype(np.float64), cmap="gray", interpolation="nearest")
-    left.set_title(f"input (row 0), {input_shape[0]}×{input_shape[1]}", fontsize=10)
+    left.set_title(f"the input, {input_shape[0]}×{input_shape[1]}", fontsize=10)
     left.set_xticks([])
     left.set_yticks([])
     right = figure.add_subplot(1, 2, 2)
