@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nncli.errors import ConfigError, Mark, did_you_mean, plural
-from nncli.yamlstrict import YNode
+from nncli.yamlstrict import STDIN, YNode
 
 
 # --- arrays: inline or from .npy/.npz files -------------------------------------------
@@ -210,7 +210,8 @@ def _load_npy(path: Path, node: YNode) -> np.ndarray:
 
 def _check_file(path: Path, node: YNode) -> None:
     if not path.exists():
-        raise ConfigError(f"file not found: {path} (paths are relative to the config file)", node.mark)
+        base = "the current directory, as the config came from stdin" if node.mark.path == STDIN else "the config file"
+        raise ConfigError(f"file not found: {path} (paths are relative to {base})", node.mark)
     if path.is_dir():
         raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
     try:

@@ -144,3 +144,10 @@ def test_config_from_stdin(nncli_process, tmp_path):
     out = nncli_process("forward", "-", "-x", "3", "-f", "json", input=net, cwd=tmp_path)
     assert json.loads(out.stdout)["output"] == [[7.0]]
     assert json.loads(out.stdout)["network"] == "stdin"
+
+
+def test_missing_file_of_a_config_from_stdin_names_the_current_directory(nncli_process, tmp_path):
+    net = "layers:\n  - activation: identity\n    weights: {file: nothere.npy}\n    bias: [1]\n"
+    result = nncli_process("validate", "-", input=net, cwd=tmp_path)
+    assert result.stderr == ("Error: <stdin>:3:21: file not found: nothere.npy "
+                             "(paths are relative to the current directory, as the config came from stdin)\n")
