@@ -116,3 +116,12 @@ def test_cli_json_and_table(cli, tmp_path):
     mistakes = out.split("most confident mistakes")[1].splitlines()
     assert mistakes[3].replace("│", " ").split() == ["4", "c", "b", "0.8000"]  # the row index counts from the file's start
     assert mistakes[4].replace("│", " ").split() == ["2", "b", "a", "0.5000"]
+
+
+def test_evaluate_a_config_from_stdin(nncli_process, tmp_path):
+    np.save(tmp_path / "x.npy", np.log(P))
+    np.save(tmp_path / "y.npy", Y)
+    result = nncli_process("evaluate", "-", "-i", "x.npy", "-l", "y.npy", "-f", "json", input=NET, cwd=tmp_path)
+    assert result.exit_code == 0 and json.loads(result.stdout)["macro_f1"] == pytest.approx(11 / 18)
+    both = nncli_process("evaluate", "-", "-i", "-", "-l", "y.npy", input=NET, cwd=tmp_path)
+    assert both.exit_code == 1 and "cannot both read stdin" in both.stderr

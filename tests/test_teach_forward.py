@@ -151,3 +151,21 @@ def test_missing_file_of_a_config_from_stdin_names_the_current_directory(nncli_p
     result = nncli_process("validate", "-", input=net, cwd=tmp_path)
     assert result.stderr == ("Error: <stdin>:3:21: file not found: nothere.npy "
                              "(paths are relative to the current directory, as the config came from stdin)\n")
+
+
+def test_show_weights_needs_table_or_json(cli):
+    result = cli("forward", THREE, "--show-weights", "-f", "csv")
+    assert result.exit_code == 1 and result.stderr == "Error: --show-weights works with --format table or json\n"
+
+
+def test_picture_on_a_colour_terminal_uses_grey_levels():
+    from rich.console import Console
+
+    from nncli.render.trace import picture
+
+    console = Console(color_system="truecolor", width=40, force_terminal=True)
+    text = picture(np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]), console)
+    assert text.plain == "▀▀\n▀▀"
+    styles = [str(span.style) for span in text.spans]
+    assert styles[:2] == ["rgb(0,0,0) on rgb(255,255,255)", "rgb(255,255,255) on rgb(0,0,0)"]
+    assert styles[2] == "rgb(128,128,128) on rgb(0,0,0)"  # the odd last row over a dark pad

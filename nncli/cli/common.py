@@ -172,7 +172,7 @@ ShowWeightsOpt = Annotated[bool, typer.Option("--show-weights", help="Also show 
 SaveFigureOpt = Annotated[
     Optional[Path],
     typer.Option("--save-figure", metavar="FILE", dir_okay=False, show_default=False,
-                 help="Draw a figure into FILE.png or FILE.svg (needs matplotlib: pip install 'nncli[plot]')."),
+                 help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
 ]
 INPUT_FILE_HELP = (
     "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."

@@ -70,6 +70,8 @@ def forward_options(network: Network, output_format: str, show_weights: bool, k:
             raise InputError(f"--top-k: network '{network.name}' has a 1-unit output: there are no classes to rank")
         if k > network.output_size:
             raise InputError(f"--top-k {k}: network '{network.name}' has only {network.output_size} classes")
+    if show_weights and output_format not in ("table", "json"):
+        raise InputError("--show-weights works with --format table or json")
     if save_figure is not None:
         check_figure_name(save_figure)
         if output_format not in ("table", "json"):

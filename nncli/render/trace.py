@@ -225,9 +225,9 @@ def picture(image: np.ndarray, console: Console) -> RenderableType:
     if console.no_color or console.color_system is None:
         return Text("\n".join(halfblock_lines(image)))
     values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if values.shape[0] % 2:
-        values = np.vstack([values, np.zeros((1, values.shape[1]))])
     low, high = float(values.min()), float(values.max())
+    if values.shape[0] % 2:  # an odd height: a dark row below the last
+        values = np.vstack([values, np.full((1, values.shape[1]), low)])
     levels = np.rint(255 * (values - low) / (high - low)).astype(int) if high > low else np.zeros(values.shape, int)
     text = Text()
     for top, bottom in zip(levels[0::2].tolist(), levels[1::2].tolist()):
