@@ -70,3 +70,11 @@ def test_matplotlib_is_imported_only_for_figures(tmp_path):
     drawn = subprocess.run([sys.executable, "-c", code, "--save-figure", str(tmp_path / "f.png")],
                            capture_output=True, text=True, cwd=ROOT)
     assert plain.stderr.strip().endswith("NO-MPL") and drawn.stderr.strip().endswith("MPL")
+
+
+def test_nonfinite_weights_and_values_draw_without_warnings(cli, tmp_path, write):
+    path = write("nan.yaml", "allow_nonfinite: true\nlayers:\n  - activation: relu\n"
+                             "    weights: [[.nan, 1], [.inf, -1]]\n    bias: [0, .nan]\n")
+    out = tmp_path / "nan.png"
+    result = cli("forward", path, "-x", "1 2", "--save-figure", out)  # warnings are errors in the suite
+    assert result.exit_code == 0 and out.read_bytes().startswith(PNG)

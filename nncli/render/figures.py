@@ -95,14 +95,17 @@ def network_figure(trace: ForwardTrace, network: Network) -> Figure:
         for i, y0 in enumerate([*ys_in, bias_y]):
             row = layer.W[i] if i < len(ys_in) else layer.b  # (units,)
             for j, y1 in enumerate(ys_out):
-                w = float(row[j]) if j < row.shape[0] else 0.0
+                w = float(row[j])
+                label = short(w, 3)
+                if not np.isfinite(w):  # allow_nonfinite configs: drawn as a zero weight, labelled as it is
+                    w = 0.0
                 ax.plot([x0, x1], [y0, y1], color=w_colours(w_norm(w)), lw=0.6 + 2.4 * abs(w) / w_limit,
                         zorder=1, alpha=0.9 if i < len(ys_in) else 0.6, ls="-" if i < len(ys_in) else "--")
                 if numbered:
                     # the labels of the lines into unit j sit at their own distance along them
                     t = 0.2 + 0.6 * (j + 0.5) / len(ys_out)
                     xt, yt = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                    ax.text(xt, yt, short(w, 3), fontsize=7, ha="center", va="center", zorder=3,
+                    ax.text(xt, yt, label, fontsize=7, ha="center", va="center", zorder=3,
                             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
         ax.scatter([x0], [bias_y], s=500, c="#dddddd", edgecolors="grey", zorder=2)
         ax.text(x0, bias_y, "1", ha="center", va="center", fontsize=9, zorder=4)
