@@ -8,7 +8,8 @@ define plain functions; the table renderers (and Rich) load only when a table is
 import typer
 
 from nncli import __version__
-from nncli.cli import activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, softmax_cmd
+from nncli.cli import (activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, init_cmd,
+                       softmax_cmd)
 
 app = typer.Typer(
     name="nncli",
@@ -20,6 +21,7 @@ app = typer.Typer(
 
 app.command("forward")(forward.forward)
 app.command("validate")(forward.validate)
+app.command("init")(init_cmd.init)
 app.command("activations")(activations_cmd.activations_command)
 # Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
 app.command("softmax", context_settings={"ignore_unknown_options": True})(softmax_cmd.softmax)
