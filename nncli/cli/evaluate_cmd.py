@@ -10,6 +10,7 @@ import typer
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
                                InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, TableOrJson, TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
 from nncli.evaluate import BatchStats, class_names_of
@@ -48,6 +49,7 @@ def evaluate(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
     ] = True,
+    engine: EngineOpt = EngineName.numpy,
 ) -> None:
     """Score a classifier: accuracy, confusion matrix and per-class precision/recall on labelled rows.
 
@@ -60,12 +62,15 @@ def evaluate(
       nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz
 
       nncli evaluate configs/iris_softmax.yaml -i iris.csv -l species.csv --format json | jq .accuracy
+
+      nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz --engine onnxruntime
     """
     if input_file == "-" and labels == "-":
         raise InputError("only one of --input-file and --labels can read stdin (-)")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    runner = runner_for(network, engine, stats=stats)  # None: the numpy engine
     selection = parse_rows_spec(rows) if rows is not None else None
     with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
         source.check_width(network.input_size, network.name)
@@ -79,7 +84,7 @@ def evaluate(
         layer_stats = BatchStats(network) if stats else None
         with _progress_bar(progress, expected, network.name) as advance:
             evaluation = run_evaluation(
-                network, source.batches(batch_size, selection, reuse=True), truth,
+                network if runner is None else runner, source.batches(batch_size, selection, reuse=True), truth,
                 stats=layer_stats, progress=advance, labels_name=labels,
             )
 

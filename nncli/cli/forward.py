@@ -30,6 +30,8 @@ from nncli.cli.common import (
     stdout_console,
     text_console,
 )
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
+from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, Expectation, ExpectOpt, RtolOpt
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
@@ -99,6 +101,10 @@ def forward(
                            "(min, max, mean, std, NaN/Inf, saturated and dead units).")
     ] = False,
     dtype: DtypeOpt = None,
+    engine: EngineOpt = EngineName.numpy,
+    expect: ExpectOpt = None,
+    rtol: RtolOpt = RTOL_TEXT,
+    atol: AtolOpt = ATOL_TEXT,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
@@ -110,6 +116,9 @@ def forward(
       nncli forward configs/xor.yaml -x "1,0" -x "1 1" --format csv
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
+      nncli forward configs/xor.yaml -f json > golden.json; nncli forward configs/xor.yaml --expect golden.json
+
+    --expect compares with numpy.isclose's rule |a − b| ≤ atol + rtol·|b| (a computed, b golden) and exits with 3 when anything is outside it (1: a bad file or option, 2: a usage error).
     """
     if output is not None and str(output) == "-":
         output = None
@@ -127,6 +136,9 @@ def forward(
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    runner = runner_for(network, engine, layers=not no_layers and output_format in (ForwardFormat.table, ForwardFormat.json),
+                        stats=stats, explain=explain)
+    expectation = None if expect is None else Expectation(expect, rtol, atol, layers=runner is None)
     selection = None
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
@@ -137,11 +149,13 @@ def forward(
         row_labels = names[first:] if names else None
         if output_format is ForwardFormat.table:
             _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
-                   no_layers, explain, stats, output)
+                   no_layers, explain, stats, output, runner, expectation)
         elif output_format is ForwardFormat.json:
-            _json(network, source, selection, first, stats, output, no_layers)
+            _json(network, source, selection, first, stats, output, no_layers, runner, expectation)
         else:
-            _stream(network, source, selection, batch_size, first, output_format, stats, output)
+            _stream(network, source, selection, batch_size, first, output_format, stats, output, runner, expectation)
+    if expectation is not None:
+        expectation.finish()
 
 
 @contextlib.contextmanager
@@ -185,8 +199,8 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
 
 
 def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
-           no_layers, explain, stats, output) -> None:
-    """Tables of the first rows (all of them when they are few); --stats reads every row."""
+           no_layers, explain, stats, output, runner, expectation) -> None:
+    """Tables of the first rows (all of them when they are few); --stats and --expect read every row."""
     # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
     from nncli.render.evaluate import render_stats
     from nncli.render.trace import render_explain, render_trace
@@ -202,17 +216,26 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         more = following is not None
         if following is not None:
             batches = _chain(following, batches)
-    trace = network.forward(head, first_row=first, source=source.name)
-    layer_stats = None
-    if stats:
-        layer_stats = BatchStats(network)
-        for _chunk in network.predict_batches(_chain(first_batch, batches), observer=layer_stats.observe):
-            pass
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(head, first_row=first, source=source.name)
     shown = head.shape[0]
     note = None
     if more or (total is not None and shown < total):
         of = f" of {total:,}" if total is not None else ""
         note = f"rows {first}–{first + shown - 1}{of}: the first {shown} (--rows START:STOP shows others)"
+    rest = _chain(first_batch, batches)
+    if expectation is not None and note is None:
+        expectation.add_trace(trace)  # the table holds every row
+    elif expectation is not None:
+        rest = expectation.keep_rows(rest, run, first, source.name)
+    layer_stats = None
+    if stats:
+        layer_stats = BatchStats(network)
+        for _chunk in network.predict_batches(rest, observer=layer_stats.observe):
+            pass
+    elif expectation is not None:
+        for _batch in rest:
+            pass
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
@@ -226,10 +249,13 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
 
 
 def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
-          no_layers: bool) -> None:
+          no_layers: bool, runner, expectation) -> None:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
-    trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(source.read_all(selection), first_row=first, source=source.name)
+    if expectation is not None:
+        expectation.add_trace(trace)
     document = machine.trace_document(trace, network)
     if no_layers:
         document["input"], document["layers"] = None, []
@@ -241,8 +267,9 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
 
 
 def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
-            stats: bool, output: Path | None) -> None:
-    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
+            stats: bool, output: Path | None, runner, expectation) -> None:
+    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size;
+    --expect keeps the output, or every layer when the golden file holds layers)."""
     layer_stats = None
     observer = None
     if stats:
@@ -250,8 +277,12 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
         observer = layer_stats.observe
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-    chunks = network.predict_batches(source.batches(batch_size, selection, reuse=True), predicted=True,
-                                     observer=observer, first_row=first, source=source.name)
+    predictor, batches = network if runner is None else runner, source.batches(batch_size, selection, reuse=True)
+    if expectation is None:
+        chunks = predictor.predict_batches(batches, predicted=True, observer=observer, first_row=first, source=source.name)
+    else:
+        chunks = expectation.predict_batches(predictor, batches, network.forward, observer=observer, first_row=first,
+                                             source=source.name)
     with _sink(output, binary=output_format is ForwardFormat.npy) as write:
         if output_format is ForwardFormat.npy:
             _write_npy(chunks, source.count(selection), network, write)
