@@ -156,3 +156,11 @@ def test_onnxruntime_table_names_the_last_layer(cli):
     assert result.stdout.splitlines()[0].startswith("three_layer  2 → 3 → 2 → 2  float64")
     assert "Probabilities = softmax(A3)" in result.stdout
     assert result.stdout == cli("forward", CONFIGS / "three_layer.yaml", "--no-layers").stdout
+
+
+def test_onnxruntime_classes_tie_to_the_first_and_nan_rows_get_none(cli, write):
+    flat = write("flat.yaml", "layers:\n  - activation: softmax\n    weights: [[0, 0, 0]]\n    bias: [0, 0, 0]\n")
+    for engine in ("numpy", "onnxruntime"):
+        result = cli("forward", flat, "-x", "1", "-x", "nan", "-f", "jsonl", "--engine", engine)
+        assert result.exit_code == 0, result.stderr
+        assert [json.loads(line)["predicted"] for line in result.stdout.splitlines()] == [0, None], engine

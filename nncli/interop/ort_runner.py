@@ -37,6 +37,9 @@ class OrtRunner:
         model.graph.output.append(
             helper.make_tensor_value_info(f"A{last}", ONNX_DTYPES[network.spec.dtype], ["N", network.layers[-1].width]))
         self.outputs = ["Y", f"A{last}"]
+        if self.where == "Y":  # the output is the probabilities: ONNX Runtime takes their argmax too (~1 ms on MNIST)
+            model.graph.node.append(helper.make_node("ArgMax", ["Y"], ["C"], axis=1, keepdims=0, select_last_index=0))
+            model.graph.output.append(helper.make_tensor_value_info("C", onnx.TensorProto.INT64, ["N"]))
         self.model: onnx.ModelProto = model
         self._X = np.empty((0, network.input_size), network.dtype)  # converted input rows, reused (see _run)
         options = ort.SessionOptions()
@@ -67,9 +70,9 @@ class OrtRunner:
     def _run(self, X: Sequence[Sequence[float]] | np.ndarray, first_row: int, source: str | None,
              outputs: list[str]) -> list[np.ndarray]:
         """The named outputs for raw rows X; ask only for what is used (fetching A as well as Y
-        costs ONNX Runtime a copy and the in-place softmax: ~15% on MNIST). The rows are converted
-        into one buffer kept between calls: a new 31 MB array per MNIST run costs more in page
-        faults (~15 ms) than the conversion itself (~2 ms)."""
+        costs ONNX Runtime a copy, and its softmax no longer runs in place). The rows are
+        converted into one buffer kept between calls rather than a new array per call (31 MB
+        for MNIST's 10,000 rows): see benchmarks/README.md."""
         arr = check_batch(X, self.network.input_size, self.network.name)  # (batch, inputs), not copied
         if self._X.shape[0] < arr.shape[0]:
             self._X = np.empty(arr.shape, self.network.dtype)
@@ -87,14 +90,26 @@ class OrtRunner:
         if observer is not None or not preprocess:
             raise NncliError("--engine onnxruntime computes the output only: per-layer statistics (--stats) "
                              "and skipping the preprocessing need the numpy engine")
-        outputs = self.outputs if predicted and self.where == "A" else self.outputs[:1]  # A only for softmax(A)
+        # A only for softmax(A), and the argmax C when Y is the probabilities
+        outputs = ["Y", {"A": self.outputs[1], "Y": "C"}[self.where]] if predicted and self.where in ("A", "Y") else ["Y"]
         start = 0
         for batch in batches:
             results = self._run(batch, first_row + start, source, outputs)
             Y = results[0]
             if not predicted or self.where is None:
                 yield OutputChunk(start=start, Y=Y)
+            elif self.where == "Y":
+                yield OutputChunk(start=start, Y=Y, predicted=_classes(results[1], Y), probabilities=Y)
             else:
-                P = Y if self.where == "Y" else softmax(results[1] if self.where == "A" else Y)
+                P = softmax(results[1] if self.where == "A" else Y)
                 yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
             start += Y.shape[0]
+
+
+def _classes(argmax: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``predicted_classes(P)`` from ONNX Runtime's ArgMax of P (the first largest, as numpy's):
+    Python ints, None for a row holding NaN."""
+    classes = argmax.astype(object)
+    if P.size:
+        classes[np.isnan(P).any(axis=1)] = None
+    return classes
