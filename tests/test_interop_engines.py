@@ -164,3 +164,9 @@ def test_onnxruntime_classes_tie_to_the_first_and_nan_rows_get_none(cli, write):
         result = cli("forward", flat, "-x", "1", "-x", "nan", "-f", "jsonl", "--engine", engine)
         assert result.exit_code == 0, result.stderr
         assert [json.loads(line)["predicted"] for line in result.stdout.splitlines()] == [0, None], engine
+
+
+@pytest.mark.parametrize("command", ["forward", "evaluate", "export", "import"])
+def test_help_says_how_to_install_the_extra(cli, command):
+    # Rich reads [onnx] as markup unless it is escaped: the help once said "pip install 'nncli'"
+    assert "pip install 'nncli[onnx]'" in " ".join(cli(command, "--help").stdout.replace("│", " ").split())

@@ -26,7 +26,7 @@ class EngineName(str, Enum):
 EngineOpt = Annotated[
     EngineName,
     typer.Option("--engine", help="numpy (the reference) or onnxruntime: the exported ONNX model in ONNX Runtime "
-                 "(pip install 'nncli[onnx]'; the output only, so no layers, --stats or --explain). "
+                 "(pip install 'nncli\\[onnx]'; the output only, so no layers, --stats or --explain). "
                  "They agree to float32 rounding, not bit for bit."),
 ]
 
