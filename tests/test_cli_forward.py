@@ -337,6 +337,9 @@ def test_expect_option_errors(cli, tmp_path):
     result = cli("forward", THREE, "--expect", golden, "--rtol", "-1")
     assert result.exit_code == 1 and result.stderr == "Error: --rtol and --atol must be finite and >= 0, not -1 and 1e-08\n"
     assert cli("forward", THREE, "--expect", golden, "--atol", "x").exit_code == 1
+    result = cli("forward", THREE, "--rtol", "1e-3")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --rtol and --atol are the tolerances of --expect GOLDEN.json: give it too\n"
     result = cli("forward", THREE, "--no-layers", "--engine", "onnxruntime", "--expect", golden)
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {golden} holds layers, which --engine onnxruntime does not compute: compare them "

@@ -101,3 +101,12 @@ class Expectation:
         if not report.ok:
             raise typer.Exit(EXIT_MISMATCH)
 
+
+def expectation_for(expect: Path | None, rtol: str, atol: str, *, layers: bool = True) -> Expectation | None:
+    """The Expectation of ``--expect`` (None without it; --rtol or --atol without it is an InputError)."""
+    if expect is None:
+        if (rtol, atol) != (RTOL_TEXT, ATOL_TEXT):
+            raise InputError("--rtol and --atol are the tolerances of --expect GOLDEN.json: give it too")
+        return None
+    return Expectation(expect, rtol, atol, layers=layers)
+

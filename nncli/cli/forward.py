@@ -31,7 +31,7 @@ from nncli.cli.common import (
     text_console,
 )
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
-from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, Expectation, ExpectOpt, RtolOpt
+from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, ExpectOpt, RtolOpt, expectation_for
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
@@ -138,7 +138,7 @@ def forward(
         network = network.with_preprocess(number(divide_by, "--divide-by"))
     runner = runner_for(network, engine, layers=not no_layers and output_format in (ForwardFormat.table, ForwardFormat.json),
                         stats=stats, explain=explain)
-    expectation = None if expect is None else Expectation(expect, rtol, atol, layers=runner is None)
+    expectation = expectation_for(expect, rtol, atol, layers=runner is None)
     selection = None
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
