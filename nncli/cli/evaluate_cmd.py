@@ -10,6 +10,7 @@ import typer
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
                                InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson, TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
 from nncli.evaluate import BatchStats, class_names_of
@@ -58,6 +59,7 @@ def evaluate(
                           help="List the N mistakes with the highest predicted probability (row index, true, predicted).")
     ] = 0,
     save_figure: SaveFigureOpt = None,
+    engine: EngineOpt = EngineName.numpy,
 ) -> None:
     """Score a classifier: accuracy, loss, confusion matrix, precision/recall/F1 on labelled rows.
 
@@ -72,6 +74,8 @@ def evaluate(
       nncli evaluate configs/iris_softmax.yaml -i iris.csv -l species.csv --format json | jq .accuracy
 
       nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz --top-k 3 --misclassified 5 --save-figure confusion.png
+
+      nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz --engine onnxruntime
     """
     if input_file == "-" and labels == "-":
         raise InputError("only one of --input-file and --labels can read stdin (-)")
@@ -80,6 +84,7 @@ def evaluate(
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    runner = runner_for(network, engine, stats=stats)  # None: the numpy engine
     selection = parse_rows_spec(rows) if rows is not None else None
     if save_figure is not None:
         check_figure_name(save_figure)
@@ -95,7 +100,7 @@ def evaluate(
         layer_stats = BatchStats(network) if stats else None
         with _progress_bar(progress, expected, network.name) as advance:
             evaluation = run_evaluation(
-                network, source.batches(batch_size, selection, reuse=True), truth,
+                network if runner is None else runner, source.batches(batch_size, selection, reuse=True), truth,
                 stats=layer_stats, progress=advance, labels_name=labels, k=top_k, misclassified=misclassified,
                 first_row=0 if selection is None or selection.start is None
                 else selection.start if selection.start >= 0 else max(0, (expected or 0) + selection.start),

@@ -32,6 +32,8 @@ from nncli.cli.common import (
     stdout_console,
     text_console,
 )
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
+from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, ExpectOpt, RtolOpt, expectation_for
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
@@ -111,6 +113,10 @@ def forward(
                                     "28x28; overrides the config's input_shape): tables draw it, figures show it.")
     ] = None,
     save_figure: SaveFigureOpt = None,
+    engine: EngineOpt = EngineName.numpy,
+    expect: ExpectOpt = None,
+    rtol: RtolOpt = RTOL_TEXT,
+    atol: AtolOpt = ATOL_TEXT,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
@@ -124,6 +130,9 @@ def forward(
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --index 0 --top-k 3 --save-figure digit.png
       cat configs/three_layer.yaml | nncli forward - -x "1 0.5" --show-weights
+      nncli forward configs/xor.yaml -f json > golden.json; nncli forward configs/xor.yaml --expect golden.json
+
+    --expect compares with numpy.isclose's rule |a − b| ≤ atol + rtol·|b| (a computed, b golden) and exits with 3 when anything is outside it (1: a bad file or option, 2: a usage error).
     """
     if output is not None and str(output) == "-":
         output = None
@@ -144,6 +153,9 @@ def forward(
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
     teach = teaching.forward_options(network, output_format.value, show_weights, top_k, input_shape, save_figure)
+    runner = runner_for(network, engine, layers=not no_layers and output_format in (ForwardFormat.table, ForwardFormat.json),
+                        stats=stats, explain=explain)
+    expectation = expectation_for(expect, rtol, atol, layers=runner is None)
     selection = None
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
@@ -155,11 +167,14 @@ def forward(
         trace = None
         if output_format is ForwardFormat.table:
             trace = _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
-                           no_layers, explain, stats, output, teach)
+                           no_layers, explain, stats, output, teach, runner, expectation)
         elif output_format is ForwardFormat.json:
-            trace = _json(network, source, selection, first, stats, output, no_layers, teach)
+            trace = _json(network, source, selection, first, stats, output, no_layers, teach, runner, expectation)
         else:
-            _stream(network, source, selection, batch_size, first, output_format, stats, output, top_k)
+            _stream(network, source, selection, batch_size, first, output_format, stats, output, top_k, runner,
+                    expectation)
+    if expectation is not None:
+        expectation.finish()
     if save_figure is not None and trace is not None:
         from nncli.render.figures import save_forward_figure  # matplotlib is heavy: only when a figure is saved
 
@@ -207,8 +222,8 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
 
 
 def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
-           no_layers, explain, stats, output, teach) -> Any:
-    """Tables of the first rows (all of them when they are few); --stats reads every row."""
+           no_layers, explain, stats, output, teach, runner, expectation) -> Any:
+    """Tables of the first rows (all of them when they are few); --stats and --expect read every row."""
     # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
     from nncli.render.evaluate import render_stats
     from nncli.render.trace import render_explain, render_trace
@@ -224,17 +239,26 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         more = following is not None
         if following is not None:
             batches = _chain(following, batches)
-    trace = network.forward(head, first_row=first, source=source.name)
-    layer_stats = None
-    if stats:
-        layer_stats = BatchStats(network)
-        for _chunk in network.predict_batches(_chain(first_batch, batches), observer=layer_stats.observe):
-            pass
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(head, first_row=first, source=source.name)
     shown = head.shape[0]
     note = None
     if more or (total is not None and shown < total):
         of = f" of {total:,}" if total is not None else ""
         note = f"rows {first}–{first + shown - 1}{of}: the first {shown} (--rows START:STOP shows others)"
+    rest = _chain(first_batch, batches)
+    if expectation is not None and note is None:
+        expectation.add_trace(trace)  # the table holds every row
+    elif expectation is not None:
+        rest = expectation.keep_rows(rest, run, first, source.name)
+    layer_stats = None
+    if stats:
+        layer_stats = BatchStats(network)
+        for _chunk in network.predict_batches(rest, observer=layer_stats.observe):
+            pass
+    elif expectation is not None:
+        for _batch in rest:
+            pass
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
@@ -249,10 +273,13 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
 
 
 def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
-          no_layers: bool, teach) -> Any:
+          no_layers: bool, teach, runner, expectation) -> Any:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
-    trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(source.read_all(selection), first_row=first, source=source.name)
+    if expectation is not None:
+        expectation.add_trace(trace)
     document = machine.trace_document(trace, network)
     teaching.add_to_document(document, trace, network, teach["show_weights"], teach["top_k"])
     if no_layers:
@@ -266,8 +293,9 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
 
 
 def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
-            stats: bool, output: Path | None, top_k: int | None) -> None:
-    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
+            stats: bool, output: Path | None, top_k: int | None, runner, expectation) -> None:
+    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size;
+    --expect keeps the output, or every layer when the golden file holds layers)."""
     layer_stats = None
     observer = None
     if stats:
@@ -275,8 +303,12 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
         observer = layer_stats.observe
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-    chunks = network.predict_batches(source.batches(batch_size, selection, reuse=True), predicted=True,
-                                     observer=observer, first_row=first, source=source.name)
+    predictor, batches = network if runner is None else runner, source.batches(batch_size, selection, reuse=True)
+    if expectation is None:
+        chunks = predictor.predict_batches(batches, predicted=True, observer=observer, first_row=first, source=source.name)
+    else:
+        chunks = expectation.predict_batches(predictor, batches, network.forward, observer=observer, first_row=first,
+                                             source=source.name)
     with _sink(output, binary=output_format is ForwardFormat.npy) as write:
         if output_format is ForwardFormat.npy:
             _write_npy(chunks, source.count(selection), network, write)

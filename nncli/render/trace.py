@@ -136,10 +136,10 @@ def render_trace(
     classes; ``input_shape`` (height, width) draws the first input row as a picture first."""
     n = trace.X.shape[0]
     labels = list(row_labels) if row_labels else [str(first_row + i) for i in range(n)]
-    last = len(trace.layers)
+    last = trace.layers[-1].index  # a trace of the output only (--engine onnxruntime) holds the last layer alone
     header = Text.assemble(
         (network.name, "bold"),
-        f"  {network.input_size} → " + " → ".join(str(lt.Z.shape[1]) for lt in trace.layers),
+        f"  {network.input_size} → " + " → ".join(str(layer.units) for layer in network.layers),
         f"  {network.dtype}  batch of {n}",
     )
     console.print(header)
