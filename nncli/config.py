@@ -26,7 +26,6 @@ relative to the config file. Every error is a ConfigError whose message starts w
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 
 from nncli import activations
 from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean, plural
+from nncli.weights import load_npy, npz_member, open_npz
 from nncli.yamlstrict import YNode, load
 
 TOP_KEYS = (
@@ -315,10 +315,10 @@ class _WeightsArchive:
             raise ConfigError("weights_file must be a file name (e.g. weights_file: net.npz)", node.mark)
         self.node = node
         self.path = base / node.value
-        self.arrays = _open_npz(self.path, node)
+        self.arrays = open_npz(self.path, node)
 
     def get(self, key: str, mark: Mark) -> np.ndarray:
-        return _npz_member(self.arrays, key, self.node.value, mark)
+        return npz_member(self.arrays, key, self.node.value, mark)
 
 
 class _ArrayReader:
@@ -359,11 +359,11 @@ class _ArrayReader:
                 if not isinstance(key_node.value, (str, int)) or isinstance(key_node.value, bool):
                     raise ConfigError(f"{what}: 'key' must be a name", key_node.mark)
                 if path not in self._npz_cache:
-                    self._npz_cache[path] = _open_npz(path, file_node)
-                raw = _npz_member(self._npz_cache[path], str(key_node.value), file_node.value, key_node.mark)
+                    self._npz_cache[path] = open_npz(path, file_node)
+                raw = npz_member(self._npz_cache[path], str(key_node.value), file_node.value, key_node.mark)
                 source = f"{file_node.value}[{key_node.value}]"
             else:
-                raw = _load_npy(path, file_node)
+                raw = load_npy(path, file_node)
                 source = file_node.value
             return self._check(raw, what, ndim, node.mark, source)
         if node.is_sequence:
@@ -449,76 +449,6 @@ def _element(item: YNode, what: str, allow_nonfinite: bool) -> float:
             f"{what}: {number} is refused; NaN/Inf weights need allow_nonfinite: true in the config", item.mark
         )
     return number
-
-
-# What np.load raises on a damaged file.
-_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile)
-
-
-def _open_npz(path: Path, node: YNode) -> Any:
-    _check_file(path, node)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
-    if not hasattr(archive, "files"):
-        raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
-    return archive
-
-
-def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarray:
-    if key not in archive.files:
-        raise ConfigError(
-            f"{file_name} has no array '{key}'{did_you_mean(key, archive.files)}; "
-            f"it has: {', '.join(archive.files)}",
-            mark,
-        )
-    try:
-        return archive[key]
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
-
-
-def _load_npy(path: Path, node: YNode) -> np.ndarray:
-    _check_file(path, node)
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
-    if not isinstance(arr, np.ndarray):
-        raise ConfigError(
-            f"{node.value}: is a .npz archive; name the array with {{file: {node.value}, key: NAME}}",
-            node.mark,
-        )
-    return arr
-
-
-def _check_file(path: Path, node: YNode) -> None:
-    if not path.exists():
-        raise ConfigError(f"file not found: {path} (paths are relative to the config file)", node.mark)
-    if path.is_dir():
-        raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise ConfigError(f"{node.value}: cannot read ({err.strerror})", node.mark) from None
-    if size == 0:
-        raise ConfigError(f"{node.value}: empty file", node.mark)
-    with open(path, "rb") as handle:
-        magic = handle.read(6)
-    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
-        raise ConfigError(
-            f"{node.value}: not a NumPy .npy or .npz file (those start with \\x93NUMPY or PK; "
-            f"this starts with {magic!r})",
-            node.mark,
-        )
-
-
-def _reason(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    if "allow_pickle" in text or "Object arrays" in text:
-        return "it holds Python objects, which nncli never unpickles; save plain numeric arrays"
-    return text or type(err).__name__
 
 
 # --- small typed readers --------------------------------------------------------------
