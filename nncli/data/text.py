@@ -92,8 +92,9 @@ class TextSource(InputSource):
     """CSV/TSV or JSON Lines, parsed in batches of lines; errors name the line (and column)."""
 
     def __init__(self, stream: PeekableStream, name: str, fmt: str, key: str | None,
-                 reopen: Callable[[], PeekableStream] | None) -> None:
+                 reopen: Callable[[], PeekableStream] | None, header: bool | None = None) -> None:
         self.name = name
+        self._header = header
         self.format = fmt
         self.key = key
         self.width = 0
@@ -117,12 +118,14 @@ class TextSource(InputSource):
                 self.width = len(self._json_line(*first))
             else:
                 fields = split_fields(first[1], self._delimiter)
-                if not any(is_number(unquote(text)) for text, _column in fields):
+                if self._header is None and not any(is_number(unquote(text)) for text, _column in fields):
+                    self._check_delimiter(*first)
+                if self._header or (self._header is None and not any(is_number(unquote(t)) for t, _c in fields)):
                     header_line = first[0]
                     self.columns = tuple(unquote(text) for text, _column in fields)
                     first = next(self._lines, None)
                     if first is None:
-                        raise InputError(f"{self.name}: has a header line but no rows")
+                        raise InputError(f"{self.name}: has a header line (line {header_line}) but no rows")
                 self.first_line = first[0]
                 row = self._csv_line(*first)
                 if self.columns is not None and len(row) != len(self.columns):
@@ -135,6 +138,17 @@ class TextSource(InputSource):
             self.close()
             raise
         self._first = first
+
+    def _check_delimiter(self, number: int, line: str) -> None:
+        """InputError for a line of numbers separated by another character than the file's delimiter
+        (``1;2``, as spreadsheets in many locales write CSV), rather than taking it for a header."""
+        for other in ";\t,|":
+            parts = line.split(other)
+            if other != self._delimiter and len(parts) > 1 and all(is_number(unquote(p)) for p in parts):
+                delimiter = "','" if self._delimiter == "," else "a tab"
+                raise InputError(f"values are separated by {other!r}, but {self.format} values by {delimiter}; "
+                                 f"replace them (e.g. with tr '{other}' '{self._delimiter.replace(chr(9), chr(92) + 't')}')",
+                                 Mark(self.name, number))
 
     def _numbered_lines(self, lines: Iterator[bytes]) -> Iterator[tuple[int, str]]:
         """(line number, text) of every line that is neither blank nor a # comment (UTF-8, BOM ok)."""
