@@ -60,6 +60,9 @@ MAX_VALUES = 200_000
 # 8 MiB: the MNIST network (784-50-100-10) written inline with every float at full precision
 # (repr, ~20 characters) is 0.9 MiB; larger weights belong in .npy/.npz files.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
+# Syntax errors are re-read by the pure-Python parser for the same wording on every install,
+# up to this size (~0.5 s); in a larger file libyaml's message is reported as it is.
+_PURE_PYTHON_MAX = 256 * 1024
 # libyaml's composer when PyYAML was built with it (10x faster); both only compose nodes.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -157,6 +160,8 @@ def parse(text: str, path: str = "<string>") -> YNode:
             check_bounds(text, path, _COMPOSER)
             root = yaml.compose(text, Loader=_COMPOSER)
         except yaml.YAMLError:
+            if len(text) > _PURE_PYTHON_MAX:
+                raise  # libyaml's own wording: the pure-Python parser takes ~70 us a value
             # Report the pure-Python parser's wording and position, the same on every install.
             check_bounds(text, path, yaml.SafeLoader)
             root = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -117,3 +117,11 @@ def test_a_config_from_a_pipe_is_read(tmp_path, nncli_process):
     result = nncli_process("validate", fifo)
     writer.wait(timeout=60)
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_syntax_error_at_the_end_of_a_large_file_is_quick(write, nncli_process):
+    # 199,000 values then a stray bracket: only libyaml reads it (the pure-Python parser,
+    # used for small files' messages, would take ~14 s here).
+    path = write("late.yaml", "a: [" + ",".join(["0"] * 199_000) + "]]\n")
+    result = nncli_process("validate", path)
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {path}:1:") and "YAML syntax error" in result.stderr
