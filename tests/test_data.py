@@ -139,7 +139,7 @@ def test_stdin_is_sniffed_or_named(tmp_path, name):
 def test_stdin_can_be_read_once_only():
     with open_inputs("-", stdin=io.BytesIO(b"1,2\n3,4\n")) as source:
         assert source.read_all().shape == (2, 2)
-        with pytest.raises(InputError, match="stdin can only be read once"):
+        with pytest.raises(InputError, match=r"<stdin>: can only be read once \(stdin or a pipe\)"):
             source.read_all()
 
 

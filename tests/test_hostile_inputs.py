@@ -201,3 +201,25 @@ def test_weights_file_member_larger_than_declared(tmp_path, write, nncli_process
     config = write("net.yaml", "weights_file: w.npz\nlayers:\n  - activation: sigmoid\n    weights: W1\n    bias: [0.1]\n")
     error = one_error(nncli_process("validate", config))
     assert error.startswith(f"Error: {config}:4:14: w.npz[W1]: truncated .npz member")
+
+
+def test_a_bare_json_number_beyond_float64(write):
+    path = write("labels.jsonl", "1\n1e999\n")
+    with pytest.raises(InputError, match=r"labels.jsonl:2: value 1 of the row is 1e999, too large for float64"):
+        open_inputs(path).read_all()
+
+
+def test_activations_at_refuses_numbers_beyond_float64(nncli_process):
+    error = one_error(nncli_process("activations", "sigmoid", "--at", "1e400"))
+    assert "1e400 is too large for float64" in error
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO")
+def test_a_named_pipe_is_read_as_a_stream(tmp_path, nncli_process):
+    import subprocess
+    fifo = tmp_path / "rows.csv"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", 'printf "1.0,0.5\\n" > "$1"', "sh", str(fifo)])
+    result = nncli_process("forward", NET, "-i", fifo, "-f", "csv")
+    writer.wait(timeout=60)
+    assert result.exit_code == 0 and result.stdout.startswith("y0,y1,predicted\n0.316827"), result.stderr

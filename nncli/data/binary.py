@@ -119,7 +119,7 @@ class BinarySource(InputSource):
             stream, self._pending = self._pending, None
             return stream
         if self._reopen is None:
-            raise InputError(f"{self.name}: stdin can only be read once")
+            raise InputError(f"{self.name}: can only be read once (stdin or a pipe)")
         stream = gunzipped(self._reopen(), self.name)
         stream.skip(self._data_offset)
         return stream

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -64,6 +66,8 @@ def open_source(
     if fmt == "npz":
         return npz_source(file, name, key, one_d)
     reopen = lambda: PeekableStream(open_user_file(path, "data file", shown=name))  # noqa: E731 (to read it again)
+    if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        reopen = None  # a FIFO or a device: opening it again would wait for a writer, or read other data
     return _open_stream(PeekableStream(file), name, fmt, key, one_d, reopen, header)
 
 

@@ -118,9 +118,12 @@ class TextSource(InputSource):
                 self.width = len(self._json_line(*first))
             else:
                 fields = split_fields(first[1], self._delimiter)
-                if self._header is None and not any(is_number(unquote(text)) for text, _column in fields):
-                    self._check_delimiter(*first)
-                if self._header or (self._header is None and not any(is_number(unquote(t)) for t, _c in fields)):
+                header = self._header
+                if header is None:  # auto: a header when none of the first line's values is a number
+                    header = not any(is_number(unquote(text)) for text, _column in fields)
+                    if header:
+                        self._check_delimiter(*first)
+                if header:
                     header_line = first[0]
                     self.columns = tuple(unquote(text) for text, _column in fields)
                     first = next(self._lines, None)
@@ -166,7 +169,7 @@ class TextSource(InputSource):
     def _batches(self, batch_size: int, start: int, stop: int | None, reuse: bool) -> Iterator[np.ndarray]:
         if self._lines is None:
             if self._reopen is None:
-                raise InputError(f"{self.name}: stdin can only be read once")
+                raise InputError(f"{self.name}: can only be read once (stdin or a pipe)")
             self._start(self._reopen())
         assert self._lines is not None and self._first is not None
         lines, first = self._lines, self._first
@@ -316,7 +319,7 @@ def json_row(value: Any, key: str | None, mark: Mark, what: str = "row") -> list
         if key not in value:
             raise InputError(f"{what} has no member '{key}' (it has: {_members(value)})", mark)
         value = value[key]
-    if type(value) in (int, float):
+    if type(value) in (int, float) or isinstance(value, _TooLarge):
         value = [value]
     if not isinstance(value, list) or not value:
         raise InputError(f"{what} must be a non-empty list of numbers, not {_json_kind(value)}", mark)
