@@ -97,6 +97,8 @@ def _check_file(path: Path, node: YNode) -> None:
         raise ConfigError(f"file not found: {path} (paths are relative to the config file)", node.mark)
     if path.is_dir():
         raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
+    if not path.is_file():  # np.load would read a device or a FIFO without end
+        raise ConfigError(f"{node.value}: is not a regular file (a device or a pipe), not a weights file", node.mark)
     try:
         size = path.stat().st_size
     except OSError as err:

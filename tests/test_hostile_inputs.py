@@ -223,3 +223,10 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path, nncli_process):
     result = nncli_process("forward", NET, "-i", fifo, "-f", "csv")
     writer.wait(timeout=60)
     assert result.exit_code == 0 and result.stdout.startswith("y0,y1,predicted\n0.316827"), result.stderr
+
+
+@dev_zero
+def test_a_device_as_weights_file_is_refused(write, nncli_process):
+    config = weights_config(write, "{file: /dev/zero}")
+    error = one_error(nncli_process("validate", config))
+    assert error == f"Error: {config}:3:21: /dev/zero: is not a regular file (a device or a pipe), not a weights file"
