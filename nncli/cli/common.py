@@ -158,6 +158,8 @@ InputFormatOpt = Annotated[
     typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
 ]
 KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
+HeaderOpt = Annotated[Optional[bool], typer.Option(
+    "--header/--no-header", help="Whether a CSV/TSV file's first line is a header (default: when none of its values is a number).")]
 DivideByOpt = Annotated[
     Optional[str],
     typer.Option("--divide-by", metavar="NUMBER", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),

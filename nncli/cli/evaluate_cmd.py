@@ -8,7 +8,8 @@ from typing import Annotated, Callable, Iterator, Optional
 import typer
 
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
-                               InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson, TableOrJsonOpt,
+                               HeaderOpt, InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson,
+                               TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
@@ -34,6 +35,7 @@ def evaluate(
     ],
     input_format: InputFormatOpt = None,
     key: KeyOpt = None,
+    header: HeaderOpt = None,
     labels_format: Annotated[
         Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
     ] = None,
@@ -88,7 +90,8 @@ def evaluate(
     selection = parse_rows_spec(rows) if rows is not None else None
     if save_figure is not None:
         check_figure_name(save_figure)
-    with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+    with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key,
+                     header=header) as source:
         source.check_width(network.input_size, network.name)
         truth = read_labels(
             labels, input_format=labels_format.value if labels_format else None, key=labels_key,

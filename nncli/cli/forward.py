@@ -19,6 +19,7 @@ from nncli.cli.common import (
     DtypeOpt,
     InputFormat,
     InputFormatOpt,
+    HeaderOpt,
     KeyOpt,
     PrecisionOpt,
     RowsOpt,
@@ -71,6 +72,7 @@ def forward(
     ] = None,
     input_format: InputFormatOpt = None,
     key: KeyOpt = None,
+    header: HeaderOpt = None,
     divide_by: DivideByOpt = None,
     rows: RowsOpt = None,
     index: Annotated[Optional[int], typer.Option("--index", help="Only row N (0-based).")] = None,
@@ -160,7 +162,7 @@ def forward(
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
 
-    with _open_source(network, config, inputs, input_file, input_format, key) as (source, names):
+    with _open_source(network, config, inputs, input_file, input_format, key, header) as (source, names):
         source.check_width(network.input_size, network.name)
         first = _first_row(source, selection)
         row_labels = names[first:] if names else None
@@ -183,10 +185,11 @@ def forward(
 
 @contextlib.contextmanager
 def _open_source(network, config: Path, inputs: list[str] | None, input_file: str | None,  # type: ignore[no-untyped-def]
-                 input_format: InputFormat | None, key: str | None):
+                 input_format: InputFormat | None, key: str | None, header: bool | None = None):
     """The input rows as an InputSource, and their names (for -x and the config's samples)."""
     if input_file is not None:
-        with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+        with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key,
+                         header=header) as source:
             yield source, None
         return
     if inputs:
