@@ -8,6 +8,7 @@ define plain functions; the table renderers (and Rich) load only when a table is
 import typer
 
 from nncli import __version__
+from nncli.cli.common import run_quietly_on_closed_pipe
 from nncli.cli import activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, softmax_cmd
 
 app = typer.Typer(
@@ -48,5 +49,5 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the ``nncli`` console script."""
-    app(prog_name="nncli")
+    """Entry point of the ``nncli`` console script (exit 141, quietly, if stdout's reader went away)."""
+    run_quietly_on_closed_pipe(lambda: app(prog_name="nncli"))
