@@ -16,7 +16,7 @@ import numpy as np
 
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
 from nncli.engine import Buffers, Engine, LayerObserver, probabilities, probabilities_source, tile_rows_for
-from nncli.inputs import Rows, check_batch, check_divide_by, prepare
+from nncli.inputs import Rows, check_batch, check_divide_by, prepare, warn_if_already_scaled
 
 @dataclass(frozen=True)
 class LayerTrace:
@@ -124,8 +124,14 @@ class Network:
         trace's X is X itself (read-only) when it needs no conversion (the network's dtype,
         C-ordered, no divide_by), else the converted copy. ``first_row`` and ``source`` only
         name X's origin in messages about bad values.
+
+        With ``preprocess`` (the default) X is first divided by the config's
+        ``preprocess: divide_by``, with a ScaledInputWarning if X looks scaled already (see
+        nncli.inputs.looks_already_scaled); ``preprocess=False`` gives X to the first layer
+        as it is. Raises InputError (an NncliError) on anything wrong with X (check_batch).
         """
         X = check_batch(X, self.input_size, self.name)
+        warn_if_already_scaled(X, self._divide_by(preprocess))
         engine = self._engine(preprocess)
         ready = engine.ready(X)  # X needs no conversion: the trace shows it (read-only) rather than a copy
         keep = Buffers.allocate(self.layers, self.dtype, self.input_size, X.shape[0], share_identity=False,
@@ -141,8 +147,10 @@ class Network:
         return ForwardTrace(X=keep.x, layers=traces, probabilities=P, probabilities_from=self.probabilities_from)
 
     def predict(self, X: Rows, preprocess: bool = True) -> np.ndarray:
-        """Only the output Y (batch, output units), without keeping intermediate layers."""
+        """Only the output Y (batch, output units), without keeping intermediate layers; X and
+        ``preprocess`` as for ``forward``."""
         X = check_batch(X, self.input_size, self.name)
+        warn_if_already_scaled(X, self._divide_by(preprocess))
         out = np.empty((X.shape[0], self.output_size), self.dtype)  # (batch, output units)
         for start, Y, _A in self._engine(preprocess).run([X]):
             out[start : start + Y.shape[0]] = Y
@@ -167,8 +175,11 @@ class Network:
         classes (as ``ForwardTrace``). ``observer(k, A_k, Z_k)`` sees every layer of every
         tile (views valid only during the call), e.g. for ``nncli.evaluate.BatchStats``.
         ``first_row`` and ``source`` only name the row and file in messages about bad values.
+        ``preprocess`` as for ``forward`` (at most one ScaledInputWarning, for the first batch
+        that looks scaled already).
         """
         where = self.probabilities_from if predicted else None
+        batches = self._warn_once_if_scaled(batches, self._divide_by(preprocess))
         run = self._engine(preprocess).run(batches, observer, where == "A", first_row, source)
         for start, Z, A in run:
             Y = Z.copy()
@@ -189,6 +200,14 @@ class Network:
         divide_by is zero, not finite, or out of the dtype's range (see divide_by_problem)."""
         check_divide_by(divide_by, self.dtype)
         return Network(replace(self.spec, preprocess=Preprocess(divide_by=divide_by)))
+
+    @staticmethod
+    def _warn_once_if_scaled(batches: Iterable[np.ndarray], divide_by: float | None) -> Iterator[np.ndarray]:
+        warned = divide_by is None
+        for batch in batches:
+            if not warned and isinstance(batch, np.ndarray):
+                warned = warn_if_already_scaled(batch, divide_by)
+            yield batch
 
     def _divide_by(self, preprocess: bool) -> float | None:
         return self.spec.preprocess.divide_by if preprocess else None

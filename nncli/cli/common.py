@@ -5,6 +5,7 @@ import functools
 import io
 import os
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
@@ -12,18 +13,23 @@ from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 import typer
 
 from nncli.errors import InputError, NncliError
+from nncli.inputs import NncliWarning
 from nncli.rows import parse_row
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handles_errors(fn: F) -> F:
-    """Turn an NncliError into ``Error: <message>`` on stderr and exit code 1 (no traceback)."""
+    """Turn an NncliError into ``Error: <message>`` on stderr and exit code 1 (no traceback),
+    and an NncliWarning into one ``Warning: <message>`` line on stderr (once per message)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("default", NncliWarning)  # a warning, never an error, on the command line
+                warnings.showwarning = _show_warning
+                return fn(*args, **kwargs)
         except NncliError as err:
             fail(str(err))
         except KeyboardInterrupt:
@@ -34,6 +40,19 @@ def handles_errors(fn: F) -> F:
             raise typer.Exit(BROKEN_PIPE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+_show_other_warning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """``Warning: <message>`` on one line for nncli's own warnings; others as Python shows them."""
+    if issubclass(category, NncliWarning):
+        one_line = " ".join(str(message).split("\n"))
+        print(f"Warning: {one_line}", file=sys.stderr)
+    else:
+        _show_other_warning(message, category, filename, lineno, file, line)
 
 
 BROKEN_PIPE = 141
