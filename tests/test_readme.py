@@ -85,7 +85,7 @@ MADE_FROM_SHARED = {"mnist_book.yaml": "configs/sample_weight.npz"}  # written b
 def _missing_shared(command: str, cwd: Path) -> Path | None:
     """A file under ../shared/data that ``command`` reads (or needs via a config) and that is
     missing in this clone, else None."""
-    needed = [cwd / path for path in SHARED_PATH.findall(command)]
+    needed = [Path(os.path.normpath(cwd / path)) for path in SHARED_PATH.findall(command)]
     needed += [cwd / made for config, made in MADE_FROM_SHARED.items() if config in command]
     return missing_shared(*needed)
 
