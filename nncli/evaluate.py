@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from nncli.errors import InputError
+from nncli.network import output_classes
 
 if TYPE_CHECKING:  # pragma: no cover
     from nncli.network import ForwardTrace, Network
@@ -143,7 +144,8 @@ def evaluate(
     ``labels`` ((n,) class indices, in the same order).
 
     The predicted class is the argmax of the probabilities (``ForwardTrace.predicted``), none
-    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0. ``stats`` (if given) sees every
+    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0
+    (``nncli.network.output_classes``). ``stats`` (if given) sees every
     layer; ``progress(rows_done)`` is called after each tile. Raises InputError when the
     number of labels and of input rows differ, or a label is not a class of the network.
     """
@@ -164,11 +166,8 @@ def evaluate(
     observer = stats.observe if stats is not None else None
     for chunk in network.predict_batches(batches, preprocess, predicted=True, observer=observer):
         rows = chunk.Y.shape[0]
-        if chunk.predicted is not None:  # None where no class is predicted (NaN probabilities)
-            predicted = np.array([-1 if k is None else k for k in chunk.predicted.tolist()], dtype=np.int64)
-        else:  # one output unit: class 1 when y > 0.5, none when y is NaN
-            y = chunk.Y[:, 0]
-            predicted = np.where(np.isnan(y), -1, y > 0.5).astype(np.int64)
+        classes = output_classes(chunk.Y, chunk.probabilities) if chunk.predicted is None else chunk.predicted
+        predicted = np.array([-1 if k is None else k for k in classes.tolist()], dtype=np.int64)  # -1: none
         if seen + rows > labels.shape[0]:
             raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has more rows")
         true = labels[seen : seen + rows]

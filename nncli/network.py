@@ -50,13 +50,11 @@ class ForwardTrace:
         return self.layers[-1].Z
 
     @property
-    def predicted(self) -> np.ndarray | None:
-        """The index of the largest probability in each row, an object array (batch,) of
-        Python ints, with None for a row whose probabilities hold NaN (no class is predicted;
-        see ``predicted_classes``); None for a 1-unit output."""
-        if self.probabilities is None:
-            return None
-        return predicted_classes(self.probabilities)
+    def predicted(self) -> np.ndarray:
+        """The predicted class of each row (``output_classes``): an object array (batch,) of
+        Python ints, None for a row where no class is predicted. The index of the largest
+        probability; for a 1-unit output, 1 where y > 0.5, else 0."""
+        return output_classes(self.output, self.probabilities)
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,10 @@ class OutputChunk:
     """Consecutive output rows from ``Network.predict_batches``.
 
     ``Y`` (rows, output units) holds the outputs of input rows ``start`` .. ``start + rows - 1``
-    (0-based, counted over all batches); it is a new array the caller owns. When asked for
-    and the output has 2+ units, ``probabilities`` (rows, classes) are those of
-    ``ForwardTrace.probabilities`` and ``predicted`` (rows,) their argmax (``predicted_classes``: None for a NaN row).
+    (0-based, counted over all batches); it is a new array the caller owns. When asked for,
+    ``predicted`` (rows,) are the classes of ``ForwardTrace.predicted`` (``output_classes``)
+    and, if the output has 2+ units, ``probabilities`` (rows, classes) those of
+    ``ForwardTrace.probabilities``.
     """
 
     start: int
@@ -88,14 +87,17 @@ class Network:
 
     @property
     def name(self) -> str:
+        """The config's ``name``."""
         return self.spec.name
 
     @property
     def input_size(self) -> int:
+        """Values per input row (the width of X)."""
         return self.spec.input_size
 
     @property
     def output_size(self) -> int:
+        """Units of the last layer (the width of Y)."""
         return self.spec.output_size
 
     @property
@@ -184,10 +186,8 @@ class Network:
         for start, Z, A in run:
             Y = Z.copy()
             P = probabilities(where, Y, A)
-            if P is None:
-                yield OutputChunk(start=start, Y=Y)
-            else:
-                yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
+            classes = output_classes(Y, P) if predicted else None
+            yield OutputChunk(start=start, Y=Y, predicted=classes, probabilities=P)
 
     def probabilities_source(self) -> str | None:
         """Where the probabilities come from ("Y", "A", "Z" or None): see
@@ -227,7 +227,8 @@ def load_network(path: str | Path, dtype: str | None = None) -> Network:
 def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
     """The predicted class of each row of (batch, n) scores or probabilities: an object array
     (batch,) holding the argmax of the row as a Python int (the first on ties), or None where
-    the row holds NaN (no class is predicted). Scaling, shifting and softmax keep the order.
+    no class is predicted: the row holds NaN, or every score is -inf (its softmax is NaN).
+    Scaling, shifting and softmax keep the order, so scores and their softmax agree.
 
     None rather than a number such as -1, which would silently pick the last class when
     used as an index: numpy refuses an object array as an index and a list refuses None.
@@ -235,5 +236,25 @@ def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
     """
     classes = np.argmax(probabilities, axis=1).astype(object)  # Python ints
     if probabilities.size:
-        classes[np.isnan(probabilities).any(axis=1)] = None
+        none = np.isnan(probabilities).any(axis=1) | (np.max(probabilities, axis=1) == -np.inf)
+        classes[none] = None
+    return classes
+
+
+BINARY_THRESHOLD = 0.5
+
+
+def output_classes(Y: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
+    """The predicted class of each row of a network's output, the one rule ``forward``,
+    ``predict_batches`` and ``evaluate`` share: an object array (batch,) of Python ints or None.
+
+    With 2+ output units, ``predicted_classes(probabilities)``. With one unit, Y (batch, 1)
+    is read as the probability of class 1 (a sigmoid or step output): class 1 where
+    y > 0.5, class 0 otherwise (y = 0.5 exactly included), None where y is NaN.
+    """
+    if probabilities is not None:
+        return predicted_classes(probabilities)
+    y = Y[:, 0]
+    classes = (y > BINARY_THRESHOLD).astype(np.int64).astype(object)
+    classes[np.isnan(y)] = None
     return classes

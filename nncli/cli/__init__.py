@@ -23,7 +23,8 @@ app.command("forward")(forward.forward)
 app.command("validate")(forward.validate)
 app.command("activations")(activations_cmd.activations_command)
 # Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
-app.command("softmax", context_settings={"ignore_unknown_options": True})(softmax_cmd.softmax)
+app.command("softmax", cls=softmax_cmd.NumbersCommand, context_settings={"ignore_unknown_options": True})(
+    softmax_cmd.softmax)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("export")(export_cmd.export)
 app.command("import")(import_model_cmd.import_model)

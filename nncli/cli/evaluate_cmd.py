@@ -51,7 +51,7 @@ def evaluate(
 ) -> None:
     """Score a classifier: accuracy, confusion matrix and per-class precision/recall on labelled rows.
 
-    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5). Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
+    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5, else 0, as nncli forward predicts). Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
 
     Examples:
 

@@ -19,7 +19,7 @@ from onnx import helper
 from nncli.activations import softmax
 from nncli.errors import NncliError
 from nncli.interop.onnx_export import ONNX_DTYPES, export_model, model_bytes
-from nncli.network import ForwardTrace, LayerTrace, Network, OutputChunk, predicted_classes
+from nncli.network import ForwardTrace, LayerTrace, Network, OutputChunk, output_classes
 
 
 class OrtRunner:
@@ -80,9 +80,10 @@ class OrtRunner:
         for batch in batches:
             results = self._run(batch, first_row + start, source)
             Y = results[0]
-            if not predicted or self.where is None:
+            if not predicted:
                 yield OutputChunk(start=start, Y=Y)
             else:
-                P = Y if self.where == "Y" else softmax(results[1] if self.where == "A" else Y)
-                yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
+                P = None if self.where is None else Y if self.where == "Y" else softmax(
+                    results[1] if self.where == "A" else Y)
+                yield OutputChunk(start=start, Y=Y, predicted=output_classes(Y, P), probabilities=P)
             start += Y.shape[0]
