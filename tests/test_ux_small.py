@@ -40,6 +40,9 @@ def test_softmax_negative_numbers_stay_values(cli):
 def test_softmax_unknown_options_are_still_refused(cli):
     result = cli("softmax", "-1", "-q")
     assert (result.exit_code, result.stderr) == (2, "Error: no such option: -q\n")
+    result = cli("softmax", "--", "-1", "-f", "json")
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: -f after --: every argument after -- is a score; put options before it\n")
 
 
 # --- -o FILE ------------------------------------------------------------------------
@@ -100,7 +103,8 @@ def test_all_minus_inf_row_has_no_class_in_softmax_and_forward(cli, write):
     assert json.loads(cli("softmax", "-inf", "-inf", "-f", "json").stdout)["predicted"] == [None]
     csv = cli("softmax", "-inf", "-inf", "-f", "csv").stdout
     assert csv == "p0,p1,predicted\nnan,nan,\n"
-    config = write("id.yaml", "name: id\nlayers:\n  - {weights: [[1.0, 1.0]], bias: [0.0, 0.0], activation: identity}\n")
+    config = write("id.yaml", "name: id\nlayers:\n"
+                              "  - {weights: [[1.0, 1.0]], bias: [0.0, 0.0], activation: identity}\n")
     doc = json.loads(cli("forward", config, "-x", "-inf", "-f", "json").stdout)
     assert doc["output"] == [["-inf", "-inf"]] and doc["predicted"] == [None]
 

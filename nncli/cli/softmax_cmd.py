@@ -156,6 +156,8 @@ def _reject_unknown_options(tokens: list[str], options: list[str]) -> None:
     for token in tokens:
         if token.startswith("-") and len(token) > 1 and not _NUMERIC_START.match(token):
             name = token.split("=", 1)[0]
+            if name in options:  # it came after "--", where everything is a score
+                fail(f"{name} after --: every argument after -- is a score; put options before it", code=2)
             # A usage error, as the parser itself would report it: exit code 2.
             fail(f"no such option: {name}{did_you_mean(name, options)}", code=2)
 

@@ -31,7 +31,8 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
 
     n = len(ev.class_names)
     row_width = max(12, console.width // 4)  # class names as long as the terminal allows
-    column_width = max(8, (console.width - min(row_width, max(map(len, ev.class_names), default=4)) - n) // max(n, 1) - 1)
+    rows_need = min(row_width, max(map(len, ev.class_names), default=4))
+    column_width = max(8, (console.width - rows_need - n) // max(n, 1) - 1)
     if n <= MAX_MATRIX_CLASSES:
         matrix = Table(
             title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left",
@@ -59,7 +60,8 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     table.add_column("support", justify="right")
     for report in ev.per_class:
         table.add_row(
-            _short(report.name, max(20, console.width - 40)), ratio(report.precision, precision), ratio(report.recall, precision),
+            _short(report.name, max(20, console.width - 40)), ratio(report.precision, precision),
+            ratio(report.recall, precision),
             str(report.support),
         )
     console.print(table)
