@@ -79,30 +79,15 @@ class Network:
 
     def __init__(self, spec: NetworkSpec) -> None:
         self.spec = spec
+        self.name: str = spec.name
+        self.input_size: int = spec.input_size
+        self.output_size: int = spec.output_size
+        self.classes: tuple[str, ...] | None = spec.classes
         self.layers: tuple[LayerSpec, ...] = spec.layers
         self.dtype = np.dtype(spec.dtype)
         self.tile_rows = tile_rows_for(self.layers, self.dtype)  # rows per tile of nncli.engine
         # "Y", "A", "Z" or None: see nncli.engine.probabilities_source
         self.probabilities_from = probabilities_source(self.layers)
-
-    @property
-    def name(self) -> str:
-        """The config's ``name``."""
-        return self.spec.name
-
-    @property
-    def input_size(self) -> int:
-        """Values per input row (the width of X)."""
-        return self.spec.input_size
-
-    @property
-    def output_size(self) -> int:
-        """Units of the last layer (the width of Y)."""
-        return self.spec.output_size
-
-    @property
-    def classes(self) -> tuple[str, ...] | None:
-        return self.spec.classes
 
     def __repr__(self) -> str:
         shapes = " → ".join([str(self.input_size), *(str(layer.units) for layer in self.layers)])

@@ -18,6 +18,7 @@ Every value keeps its position as a :class:`~nncli.errors.Mark` (1-based line an
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -92,6 +93,11 @@ def read_text(path: str | Path, what: str = "file") -> str:
         raise ConfigError("permission denied", Mark(shown)) from None
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror}", Mark(shown)) from None
+    return _decode(data, shown, what)
+
+
+def _decode(data: bytes, shown: str, what: str) -> str:
+    """UTF-8 text without a byte-order mark; ConfigError at the first bad byte, or when empty."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -108,8 +114,25 @@ def read_text(path: str | Path, what: str = "file") -> str:
     return text
 
 
+STDIN = "<stdin>"  # how a config read from standard input is named in messages
+
+
+def is_stdin(path: str | Path) -> bool:
+    """True for ``-``, the name that means "read standard input"."""
+    return str(path) == "-"
+
+
+def read_stdin(what: str = "config") -> str:
+    """Standard input as UTF-8 text (errors name ``<stdin>:line:col``), like ``read_text``."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    return _decode(data, STDIN, what)
+
+
 def load(path: str | Path) -> YNode:
-    """Read and parse a YAML file strictly; the root node keeps positions in ``path``."""
+    """Read and parse a YAML file strictly; the root node keeps positions in ``path``.
+    ``-`` reads standard input, and positions then name ``<stdin>``."""
+    if is_stdin(path):
+        return parse(read_stdin("config"), STDIN)
     return parse(read_text(path, "config file"), str(path))
 
 

@@ -157,7 +157,7 @@ def test_every_command_is_registered_and_has_help(cli):
     from nncli.cli import app
 
     commands = get_command(app).commands  # type: ignore[attr-defined]
-    assert set(commands) == {"forward", "validate", "activations", "softmax", "evaluate", "export", "import", "import-weights"}
+    assert set(commands) == {"forward", "validate", "activations", "softmax", "evaluate", "export", "import", "import-weights", "init"}
     for name in commands:
         result = cli(name, "--help")
         assert result.exit_code == 0 and "Example" in result.stdout, name

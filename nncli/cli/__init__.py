@@ -9,7 +9,8 @@ import typer
 
 from nncli import __version__
 from nncli.cli.common import run_quietly_on_closed_pipe
-from nncli.cli import activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, softmax_cmd
+from nncli.cli import (activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, init_cmd,
+                       softmax_cmd)
 
 app = typer.Typer(
     name="nncli",
@@ -21,6 +22,7 @@ app = typer.Typer(
 
 app.command("forward")(forward.forward)
 app.command("validate")(forward.validate)
+app.command("init")(init_cmd.init)
 app.command("activations")(activations_cmd.activations_command)
 # Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
 app.command("softmax", cls=softmax_cmd.NumbersCommand, context_settings={"ignore_unknown_options": True})(

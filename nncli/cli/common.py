@@ -235,6 +235,12 @@ RowsOpt = Annotated[
 BatchSizeOpt = Annotated[
     int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
 ]
+ShowWeightsOpt = Annotated[bool, typer.Option("--show-weights", help="Also show every layer's W and b.")]
+SaveFigureOpt = Annotated[
+    Optional[Path],
+    typer.Option("--save-figure", metavar="FILE", dir_okay=False, show_default=False,
+                 help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
+]
 INPUT_FILE_HELP = (
     "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."
 )

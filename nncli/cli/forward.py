@@ -6,7 +6,7 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
@@ -22,6 +22,8 @@ from nncli.cli.common import (
     KeyOpt,
     PrecisionOpt,
     RowsOpt,
+    SaveFigureOpt,
+    ShowWeightsOpt,
     TableOrJsonOpt,
     TableOrJson,
     handles_errors,
@@ -36,7 +38,7 @@ from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
 from nncli.network import load_network
 from nncli.outfile import atomic_output
-from nncli.render import machine
+from nncli.render import machine, teaching
 from nncli.render.jsonout import dumps
 from nncli.render.explain import explain as explain_trace
 from nncli.rows import parse_row
@@ -99,6 +101,16 @@ def forward(
                            "(min, max, mean, std, NaN/Inf, saturated and dead units).")
     ] = False,
     dtype: DtypeOpt = None,
+    show_weights: ShowWeightsOpt = False,
+    top_k: Annotated[
+        Optional[int], typer.Option("--top-k", min=1, metavar="K", help="The K most probable classes of each row "
+                                    "(a table column; \"top_k\" in json and jsonl).", show_default=False)
+    ] = None,
+    input_shape: Annotated[
+        Optional[str], typer.Option("--input-shape", metavar="HxW", help="Each input row is an HxW image (e.g. "
+                                    "28x28; overrides the config's input_shape): tables draw it, figures show it.")
+    ] = None,
+    save_figure: SaveFigureOpt = None,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
@@ -110,6 +122,8 @@ def forward(
       nncli forward configs/xor.yaml -x "1,0" -x "1 1" --format csv
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
+      nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --index 0 --top-k 3 --save-figure digit.png
+      cat configs/three_layer.yaml | nncli forward - -x "1 0.5" --show-weights
     """
     if output is not None and str(output) == "-":
         output = None
@@ -119,6 +133,8 @@ def forward(
         raise InputError("--explain shows tables; use it with --format table")
     if inputs and input_file is not None:
         raise InputError("give inputs either with -x or with --input-file, not both")
+    if str(config) == "-" and input_file == "-":
+        raise InputError("the config and --input-file cannot both read stdin (-)")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
     if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
@@ -127,6 +143,7 @@ def forward(
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    teach = teaching.forward_options(network, output_format.value, show_weights, top_k, input_shape, save_figure)
     selection = None
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
@@ -135,13 +152,18 @@ def forward(
         source.check_width(network.input_size, network.name)
         first = _first_row(source, selection)
         row_labels = names[first:] if names else None
+        trace = None
         if output_format is ForwardFormat.table:
-            _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
-                   no_layers, explain, stats, output)
+            trace = _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
+                           no_layers, explain, stats, output, teach)
         elif output_format is ForwardFormat.json:
-            _json(network, source, selection, first, stats, output, no_layers)
+            trace = _json(network, source, selection, first, stats, output, no_layers, teach)
         else:
-            _stream(network, source, selection, batch_size, first, output_format, stats, output)
+            _stream(network, source, selection, batch_size, first, output_format, stats, output, top_k)
+    if save_figure is not None and trace is not None:
+        from nncli.render.figures import save_forward_figure  # matplotlib is heavy: only when a figure is saved
+
+        save_forward_figure(save_figure, trace, network, teach["input_shape"])
 
 
 @contextlib.contextmanager
@@ -185,7 +207,7 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
 
 
 def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
-           no_layers, explain, stats, output) -> None:
+           no_layers, explain, stats, output, teach) -> Any:
     """Tables of the first rows (all of them when they are few); --stats reads every row."""
     # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
     from nncli.render.evaluate import render_stats
@@ -216,21 +238,23 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
-                     first_row=first, note=note)
+                     first_row=first, note=note, **teach)
         if explain:
             render_explain(console, explain_trace(trace, network.layers, precision=precision))
         if layer_stats is not None:
             render_stats(console, layer_stats.result(), precision)
 
     _emit_rich(draw, output)
+    return trace
 
 
 def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
-          no_layers: bool) -> None:
+          no_layers: bool, teach) -> Any:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
     trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
     document = machine.trace_document(trace, network)
+    teaching.add_to_document(document, trace, network, teach["show_weights"], teach["top_k"])
     if no_layers:
         document["input"], document["layers"] = None, []
     if stats:
@@ -238,10 +262,11 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
         layer_stats.add_trace(trace)
         document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
     _write_text(dumps(document) + "\n", output)
+    return trace
 
 
 def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
-            stats: bool, output: Path | None) -> None:
+            stats: bool, output: Path | None, top_k: int | None) -> None:
     """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
     layer_stats = None
     observer = None
@@ -257,7 +282,9 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
             _write_npy(chunks, source.count(selection), network, write)
         elif output_format is ForwardFormat.jsonl:
             for chunk in chunks:
-                write("".join(machine.jsonl_lines(chunk.Y, chunk.probabilities, chunk.predicted, first + chunk.start)))
+                extra = teaching.top_k_extra(chunk.probabilities, top_k, network.classes)
+                write("".join(machine.jsonl_lines(chunk.Y, chunk.probabilities, chunk.predicted, first + chunk.start,
+                                                  extra)))
         else:
             write(machine.csv_header(network))
             for chunk in chunks:
@@ -318,6 +345,8 @@ def validate(
     config: ConfigArg,
     output_format: TableOrJsonOpt = TableOrJson.table,
     dtype: DtypeOpt = None,
+    show_weights: ShowWeightsOpt = False,
+    precision: PrecisionOpt = 4,
 ) -> None:
     """Check a config without running it and print a summary of its layers (like Keras model.summary()).
 
@@ -326,14 +355,24 @@ def validate(
     Examples:
       nncli validate configs/three_layer.yaml
       nncli validate configs/iris_softmax.yaml --format json
+      cat configs/three_layer.yaml | nncli validate - --show-weights
     """
     spec = load_spec(config, dtype.value if dtype else None)
     if output_format is TableOrJson.json:
-        sys.stdout.write(dumps(machine.summary_document(spec)) + "\n")
+        document = machine.summary_document(spec)
+        if show_weights:
+            for entry, layer in zip(document["layers"], spec.layers):
+                entry.update(teaching.weights_document(layer))
+        sys.stdout.write(dumps(document) + "\n")
         return
     from nncli.render.summary import render_summary  # Rich tables: only when a table is drawn
+    from nncli.render.trace import render_weights
 
-    render_summary(stdout_console(), spec)
+    console = stdout_console()
+    render_summary(console, spec)
+    if show_weights:
+        console.print()
+        render_weights(console, spec.layers, 4 if precision is None else precision)
 
 
 def _emit_rich(draw, output: Path | None) -> None:  # type: ignore[no-untyped-def]

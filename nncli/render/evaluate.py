@@ -1,4 +1,5 @@
-"""Rich tables for ``nncli evaluate`` (score, confusion matrix, per-class precision/recall),
+"""Rich tables for ``nncli evaluate`` (score and loss, confusion matrix, per-class and averaged
+precision/recall/F1, the most confident mistakes),
 for per-layer statistics (``--stats``) and for ``nncli import-weights``."""
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     headline.append(f"{ev.samples} samples, {ev.correct} correct, accuracy ")
     headline.append(accuracy(ev.correct, ev.samples), style="bold")
     console.print(headline)
+    scores = [f"loss {stat(ev.loss, precision)} (mean cross-entropy, natural log)"]
+    if ev.top_k is not None:
+        scores.append(f"top-{ev.top_k} accuracy {accuracy(ev.top_k_correct, ev.samples)}")
+    console.print(" · ".join(scores))
     if ev.unpredicted:
         console.print(f"{plural(ev.unpredicted, 'row')} gave NaN outputs: no class predicted (counted as wrong)")
     console.print()
@@ -57,16 +62,37 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     table.add_column("class", justify="left")
     table.add_column("precision", justify="right")
     table.add_column("recall", justify="right")
+    table.add_column("f1", justify="right")
     table.add_column("support", justify="right")
-    for report in ev.per_class:
+    for k, report in enumerate(ev.per_class):
         table.add_row(
-            _short(report.name, max(20, console.width - 40)), ratio(report.precision, precision),
-            ratio(report.recall, precision),
-            str(report.support),
+            _short(report.name, max(20, console.width - 50)), ratio(report.precision, precision), ratio(report.recall, precision),
+            ratio(report.f1, precision), str(report.support), end_section=k == len(ev.per_class) - 1,
         )
+    for kind in ("macro", "weighted"):
+        table.add_row(f"{kind} avg", *(ratio(ev.average(metric, kind == "weighted"), precision)
+                                       for metric in ("precision", "recall", "f1")), str(ev.samples))
     console.print(table)
     if any(report.precision is None for report in ev.per_class):
         console.print("precision —: the class was never predicted (null in JSON)")
+    if ev.misclassified_limit:
+        console.print()
+        render_mistakes(console, ev, precision)
+
+
+def render_mistakes(console: Any, ev: Evaluation, precision: int = 4) -> None:
+    """``--misclassified N``: the wrong rows the network was surest of, most confident first."""
+    if not ev.misclassified:
+        console.print("No misclassified rows.")
+        return
+    table = Table(title=f"The {plural(len(ev.misclassified), 'most confident mistake')}", title_justify="left",
+                  show_edge=False, pad_edge=False, padding=(0, 1))
+    for heading in ("index", "true", "predicted", "probability"):
+        table.add_column(heading, justify="right" if heading in ("index", "probability") else "left")
+    for m in ev.misclassified:
+        table.add_row(str(m.index), _short(ev.class_names[m.true], 20), _short(ev.class_names[m.predicted], 20),
+                      ratio(m.probability, precision))
+    console.print(table)
 
 
 def render_stats(console: Any, stats: Sequence[LayerStats], precision: int = 4) -> None:
