@@ -51,6 +51,7 @@ COMMANDS = {
     "forward jsonl": ["forward", THREE, "-f", "jsonl"],
     "forward csv": ["forward", THREE, "-f", "csv"],
     "forward npy": ["forward", THREE, "-f", "npy"],
+    "forward --show-weights --top-k": ["forward", THREE, "--show-weights", "--top-k", "2"],
     "validate": ["validate", THREE],
     "activations": ["activations"],
     "activations --at": ["activations", "sigmoid", "--at", "0,1"],
@@ -84,6 +85,11 @@ def test_export_and_import_messages_into_closed_pipe(files):
     assert (proc.returncode, proc.stderr.decode()) == (141, "")
     assert (files / "t.onnx").exists()  # the file is written before the message that failed
     proc = run_into_closed_pipe("import", files / "t.onnx", "-o", files / "t.yaml")
+    assert (proc.returncode, proc.stderr.decode()) == (141, "")
+
+
+def test_init_message_into_closed_pipe(files):
+    proc = run_into_closed_pipe("init", "2,3,2", "-o", files / "new.yaml")
     assert (proc.returncode, proc.stderr.decode()) == (141, "")
 
 
