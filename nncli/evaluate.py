@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 
 from nncli.errors import InputError
+from nncli.network import output_classes
 
 if TYPE_CHECKING:  # pragma: no cover
     from nncli.network import ForwardTrace, Network, OutputChunk
@@ -243,8 +244,8 @@ def evaluate(
     ``labels`` ((n,) class indices, in the same order).
 
     The predicted class is the argmax of the probabilities (``ForwardTrace.predicted``), none
-    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0.
-    Also the cross-entropy loss (``Evaluation.loss``), with ``k`` the top-k accuracy (needs 2+
+    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0
+    (one rule: ``nncli.network.output_classes``). Also the cross-entropy loss (``Evaluation.loss``), with ``k`` the top-k accuracy (needs 2+
     output units), and with ``misclassified = N`` the N wrong rows whose predicted class had
     the highest probability (ties: the lower row index first; row indices count from
     ``first_row``). ``stats`` (if given) sees every layer; ``progress(rows_done)`` is called
@@ -277,11 +278,8 @@ def evaluate(
             raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has more rows")
         true = labels[seen : seen + rows]
         P = _class_probabilities(chunk)  # (rows, classes)
-        if chunk.predicted is not None:  # None where no class is predicted (NaN probabilities)
-            predicted = np.array([-1 if c is None else c for c in chunk.predicted.tolist()], dtype=np.int64)
-        else:  # one output unit: class 1 when y > 0.5, none when y is NaN
-            y = chunk.Y[:, 0]
-            predicted = np.where(np.isnan(y), -1, y > 0.5).astype(np.int64)
+        classes = output_classes(chunk.Y, chunk.probabilities) if chunk.predicted is None else chunk.predicted
+        predicted = np.array([-1 if c is None else c for c in classes.tolist()], dtype=np.int64)  # -1: none
         loss_sum += cross_entropy_sum(P, true)
         if k is not None:
             indices, _values = top_k(P, k)

@@ -46,7 +46,7 @@ def test_json_round_trip_matches_api(cli):
 
 def test_json_probabilities_null_for_one_unit(cli):
     doc = json.loads(cli("forward", CONFIGS / "xor.yaml", "-f", "json").stdout)
-    assert doc["probabilities"] is None and doc["predicted"] is None
+    assert doc["probabilities"] is None and doc["predicted"] == [0, 1, 1, 0]  # class 1 where y > 0.5
     assert doc["output"] == [[0.0], [1.0], [1.0], [0.0]]
 
 

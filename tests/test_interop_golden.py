@@ -113,8 +113,8 @@ def test_onnxruntime_runner_streams_like_the_numpy_engine(name):
     reference = network.forward(X)
     got = np.vstack([c.Y for c in chunks])
     np.testing.assert_allclose(got, reference.output, rtol=1e-12, atol=1e-15)
-    if reference.predicted is not None:
-        assert np.array_equal(np.concatenate([c.predicted for c in chunks]), reference.predicted)
+    assert np.array_equal(np.concatenate([c.predicted for c in chunks]), reference.predicted)
+    if reference.probabilities is not None:
         np.testing.assert_allclose(np.vstack([c.probabilities for c in chunks]), reference.probabilities, rtol=1e-12)
     report = compare({"output": got}, golden_of(network, X) | {"layers": []})
     assert [c.name for c in report.checks][0] == "output" and report.checks[0].ok

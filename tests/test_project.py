@@ -41,7 +41,7 @@ def test_every_config_runs(name, cli, tmp_path):
     from nncli.config import load_spec
     from nncli.errors import ConfigError
 
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA, need_shared
 
     path = CONFIGS / name
     try:
@@ -51,6 +51,8 @@ def test_every_config_runs(name, cli, tmp_path):
         # weights): run a copy beside the same file from the shared reference data.
         missing = Path(str(err).split("file not found: ", 1)[1].split(" (", 1)[0]).name
         found = sorted(SHARED_DATA.rglob(missing))
+        if not found:
+            need_shared(SHARED_DATA / missing)
         assert found, f"{name}: {err}"
         shutil.copy(path, tmp_path / name)
         (tmp_path / missing).symlink_to(found[0])

@@ -65,7 +65,7 @@ def evaluate(
 ) -> None:
     """Score a classifier: accuracy, loss, confusion matrix, precision/recall/F1 on labelled rows.
 
-    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5). The loss is the mean cross-entropy -(1/n) Σ ln p, p the probability given to the true class, clipped to [1e-12, 1] (a NaN p counts as 1e-12). Macro averages are plain means over the classes present; weighted ones weigh each class by its support; an undefined precision or recall counts as 0 there. Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
+    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5, else 0, as nncli forward predicts). The loss is the mean cross-entropy -(1/n) Σ ln p, p the probability given to the true class, clipped to [1e-12, 1] (a NaN p counts as 1e-12). Macro averages are plain means over the classes present; weighted ones weigh each class by its support; an undefined precision or recall counts as 0 there. Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
 
     Examples:
 

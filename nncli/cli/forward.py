@@ -425,13 +425,18 @@ def _write_file(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".npy": "npy", ".txt": "table"}
+
+
 def _format_from_extension(output: Path | None) -> ForwardFormat:
-    """--format when not given: .json/.jsonl/.csv/.npy from the output file's name, else table."""
-    if output is not None:
-        suffix = output.suffix.lower().lstrip(".")
-        if suffix in ("json", "jsonl", "csv", "npy"):
-            return ForwardFormat(suffix)
-    return ForwardFormat.table
+    """--format when not given: table on stdout; for -o FILE, from its extension (.json,
+    .jsonl, .csv, .npy; .txt for a table as plain text); InputError for any other."""
+    if output is None:
+        return ForwardFormat.table
+    if output.suffix.lower() not in _EXTENSIONS:
+        raise InputError(f"-o {output}: cannot tell the format from '{output.suffix or 'no extension'}': "
+                         "name the file .json, .jsonl, .csv, .npy or .txt (a table), or give --format")
+    return ForwardFormat(_EXTENSIONS[output.suffix.lower()])
 
 
 def _example_row(n: int) -> str:

@@ -20,7 +20,7 @@ from nncli.activations import softmax
 from nncli.errors import NncliError
 from nncli.inputs import check_batch, convert_rows
 from nncli.interop.onnx_export import ONNX_DTYPES, export_model, model_bytes
-from nncli.network import ForwardTrace, LayerTrace, Network, OutputChunk, predicted_classes
+from nncli.network import ForwardTrace, LayerTrace, Network, OutputChunk, output_classes
 
 
 class OrtRunner:
@@ -96,13 +96,13 @@ class OrtRunner:
         for batch in batches:
             results = self._run(batch, first_row + start, source, outputs)
             Y = results[0]
-            if not predicted or self.where is None:
+            if not predicted:
                 yield OutputChunk(start=start, Y=Y)
             elif self.where == "Y":
                 yield OutputChunk(start=start, Y=Y, predicted=_classes(results[1], Y), probabilities=Y)
             else:
-                P = softmax(results[1] if self.where == "A" else Y)
-                yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
+                P = None if self.where is None else softmax(results[1] if self.where == "A" else Y)
+                yield OutputChunk(start=start, Y=Y, predicted=output_classes(Y, P), probabilities=P)
             start += Y.shape[0]
 
 

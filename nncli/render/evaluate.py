@@ -35,6 +35,9 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     console.print()
 
     n = len(ev.class_names)
+    row_width = max(12, console.width // 4)  # class names as long as the terminal allows
+    rows_need = min(row_width, max(map(len, ev.class_names), default=4))
+    column_width = max(8, (console.width - rows_need - n) // max(n, 1) - 1)
     if n <= MAX_MATRIX_CLASSES:
         matrix = Table(
             title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left",
@@ -42,14 +45,14 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
         )
         matrix.add_column("true", justify="left", style="bold")
         for name in ev.class_names:
-            matrix.add_column(_short(name, 8), justify="right")
+            matrix.add_column(_short(name, column_width), justify="right")
         for i, name in enumerate(ev.class_names):
             cells = []
             for j in range(n):
                 count = int(ev.confusion[i, j])
                 style = "bold" if i == j else ("dim" if count == 0 else "")
                 cells.append(Text(str(count), style=style))
-            matrix.add_row(_short(name, 12), *cells)
+            matrix.add_row(_short(name, row_width), *cells)
         console.print(matrix)
     else:
         console.print(f"(confusion matrix of {n} classes not shown; --format json has it)")
@@ -63,7 +66,7 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     table.add_column("support", justify="right")
     for k, report in enumerate(ev.per_class):
         table.add_row(
-            _short(report.name, 20), ratio(report.precision, precision), ratio(report.recall, precision),
+            _short(report.name, max(20, console.width - 50)), ratio(report.precision, precision), ratio(report.recall, precision),
             ratio(report.f1, precision), str(report.support), end_section=k == len(ev.per_class) - 1,
         )
     for kind in ("macro", "weighted"):
@@ -103,7 +106,7 @@ def render_stats(console: Any, stats: Sequence[LayerStats], precision: int = 4) 
     table.add_column("layer", justify="left")
     table.add_column("", justify="left")
     for heading in ("min", "max", "mean", "std", "NaN", "Inf"):
-        table.add_column(heading, justify="right")
+        table.add_column(heading, justify="right", overflow="fold")  # wrap a number, never cut it
     table.add_column("", justify="left")
     for layer in stats:
         notes = []
