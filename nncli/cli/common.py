@@ -169,5 +169,6 @@ BatchSizeOpt = Annotated[
     int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
 ]
 INPUT_FILE_HELP = (
-    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."
+    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin; "
+    "a directory or a quoted glob ('parts/*.npy') reads its files in name order as one input."
 )
