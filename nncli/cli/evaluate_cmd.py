@@ -10,6 +10,7 @@ import typer
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
                                InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, TableOrJson, TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
+from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, evaluation_on_dask
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
 from nncli.evaluate import BatchStats, class_names_of
@@ -48,6 +49,8 @@ def evaluate(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
     ] = True,
+    dask: DaskOpt = None,
+    dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
     """Score a classifier: accuracy, confusion matrix and per-class precision/recall on labelled rows.
 
@@ -78,7 +81,10 @@ def evaluate(
             raise InputError(f"{labels}: has {truth.shape[0]} labels but {source.name} has {expected} rows")
         layer_stats = BatchStats(network) if stats else None
         with _progress_bar(progress, expected, network.name) as advance:
-            evaluation = run_evaluation(
+            run = run_evaluation if dask is None else evaluation_on_dask(  # row chunks on a Dask cluster
+                dask, dask_timeout, source, input_file, input_format.value if input_format else None, key, selection,
+                batch_size, stats)
+            evaluation = run(
                 network, source.batches(batch_size, selection, reuse=True), truth,
                 stats=layer_stats, progress=advance, labels_name=labels,
             )

@@ -30,6 +30,7 @@ from nncli.cli.common import (
     stdout_console,
     text_console,
 )
+from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, forward_on_dask
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
@@ -78,8 +79,8 @@ def forward(
     ] = None,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout.",
-                     dir_okay=False, show_default=False),
+        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout. "
+                     "With --dask, a directory: one .npy per input shard.", show_default=False),
     ] = None,
     precision: PrecisionOpt = 4,
     max_rows: Annotated[
@@ -99,6 +100,8 @@ def forward(
                            "(min, max, mean, std, NaN/Inf, saturated and dead units).")
     ] = False,
     dtype: DtypeOpt = None,
+    dask: DaskOpt = None,
+    dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
@@ -131,6 +134,10 @@ def forward(
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
 
+    if dask is not None:  # row chunks on a Dask cluster (nncli.cli.dask_opts)
+        return forward_on_dask(dask, dask_timeout, network, input_file, input_format.value if input_format else None, key,
+                               selection, batch_size, output_format.value, output, no_layers,
+                               [name for name, given in (("--explain", explain), ("--stats", stats)) if given])
     with _open_source(network, config, inputs, input_file, input_format, key) as (source, names):
         source.check_width(network.input_size, network.name)
         first = _first_row(source, selection)
