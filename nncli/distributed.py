@@ -27,7 +27,9 @@ import logging
 import math
 import os
 import re
+import signal
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,8 @@ CHUNK_ROWS = 65536
 CHUNKS_PER_WORKER = 4
 # The environment of local worker processes: BLAS on one thread (one worker per core).
 ONE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# No dashboard; the scheduler's HTTP server (health checks) on a free port of 127.0.0.1, not on 8787.
+NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s:/]+:\d+/?$")
 
 Progress = Callable[[int], None]  # progress(rows done so far), called on the client
@@ -120,9 +124,10 @@ def connect(address: str, timeout: float) -> Iterator[Client]:
     try:
         if address == "local" or address.startswith("local:"):
             count = _local_workers(address)
-            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, worker_dashboard_address=None,
-                                   silence_logs=logging.ERROR, env=ONE_THREAD_ENV)
+            with _ignoring_sigint():  # Ctrl-C is this process's to handle: it stops the workers
+                cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, worker_dashboard_address=None,
+                                       scheduler_kwargs=NO_DASHBOARD, silence_logs=logging.CRITICAL, env=ONE_THREAD_ENV)
             client = Client(cluster, timeout=timeout, set_as_default=False)
         else:
             if not _ADDRESS.match(address):
@@ -136,9 +141,32 @@ def connect(address: str, timeout: float) -> Iterator[Client]:
             yield client
         finally:
             client.close()
+    except BaseException:
+        # Stopping mid-run (Ctrl-C, a failure): what the cluster logs while it goes down
+        # (scatters cut short, workers removed) is noise after the one-line error.
+        logging.disable(logging.CRITICAL)
+        raise
     finally:
-        if cluster is not None:
-            cluster.close()
+        try:
+            if cluster is not None:
+                cluster.close()
+        finally:
+            logging.disable(logging.NOTSET)
+
+
+@contextlib.contextmanager
+def _ignoring_sigint() -> Iterator[None]:
+    """SIGINT ignored while worker processes start, so that they inherit that (Python keeps a
+    SIGINT ignored at start-up ignored): Ctrl-C on a terminal, sent to the whole process group,
+    then reaches only nncli, which cancels the run and closes the cluster (no worker tracebacks)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _local_workers(address: str) -> int:
