@@ -77,6 +77,10 @@ class Plan:
         """(first, stop) of every chunk, global row numbers."""
         return [(a, min(a + self.chunk_rows, self.stop)) for a in range(self.start, self.stop, self.chunk_rows)]
 
+    def reading(self, batch_size: int) -> Reading:
+        """The part of the plan that every task carries."""
+        return Reading(self.input_format, self.key, self.start, batch_size)
+
     def pieces(self, first: int, stop: int) -> list[tuple[str, int, int]]:
         """Rows first .. stop - 1 as (path, local first, local stop) of the shards holding them."""
         out, offset = [], 0
@@ -86,6 +90,17 @@ class Plan:
                 out.append((path, lo - offset, hi - offset))
             offset += rows
         return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What every task needs to read its rows, and no more (the shard list stays on the client):
+    the files' format and npz key, the first selected row and the rows read at a time."""
+
+    input_format: str | None
+    key: str | None
+    start: int
+    batch_size: int
 
 
 def make_plan(source: InputSource, input_file: str, selection: slice | None, input_format: str | None,
@@ -212,21 +227,19 @@ def _run(client: Client, network: Network, plan: Plan, task: Callable[..., Any],
         client.cancel([*futures, net], force=True)
 
 
-def _batches(pieces: list[tuple[str, int, int]], input_format: str | None, key: str | None,
-             batch_size: int) -> Iterator[np.ndarray]:
+def _batches(pieces: list[tuple[str, int, int]], read: Reading) -> Iterator[np.ndarray]:
     """On a worker: the rows of ``pieces``, read from the shared files ``batch_size`` at a time."""
     for path, lo, hi in pieces:
-        with open_inputs(path, input_format=input_format, key=key) as source:
-            yield from source.batches(batch_size, slice(lo, hi), reuse=True)
+        with open_inputs(path, input_format=read.input_format, key=read.key) as source:
+            yield from source.batches(read.batch_size, slice(lo, hi), reuse=True)
 
 
 # --- forward ----------------------------------------------------------------------------
 
 
-def _outputs_task(network: Network, pieces: list[tuple[str, int, int]], first: int, plan: Plan,
-                  batch_size: int) -> OutputChunk:
+def _outputs_task(network: Network, pieces: list[tuple[str, int, int]], first: int, read: Reading) -> OutputChunk:
     """On a worker: one chunk's outputs (Y, probabilities, predicted), ``start`` its first row."""
-    parts = list(network.predict_batches(_batches(pieces, plan.input_format, plan.key, batch_size), predicted=True,
+    parts = list(network.predict_batches(_batches(pieces, read), predicted=True,
                                          first_row=first, source=pieces[0][0]))
     Y = np.concatenate([p.Y for p in parts])
     P = None if parts[0].probabilities is None else np.concatenate([p.probabilities for p in parts])
@@ -240,7 +253,7 @@ def forward_chunks(client: Client, network: Network, plan: Plan, batch_size: int
     ``start`` counts from the first selected row, as ``Network.predict_batches``'s does."""
     waiting: dict[int, OutputChunk] = {}
     following = 0
-    for i, chunk in _run(client, network, plan, _outputs_task, (plan, batch_size), progress):
+    for i, chunk in _run(client, network, plan, _outputs_task, (plan.reading(batch_size),), progress):
         waiting[i] = chunk
         while following in waiting:  # in order: hold the chunks that finish early
             ready = waiting.pop(following)
@@ -259,12 +272,12 @@ class Target:
     rows: int
 
 
-def _npy_task(network: Network, pieces: list[tuple[str, int, int]], first: int, plan: Plan, batch_size: int,
+def _npy_task(network: Network, pieces: list[tuple[str, int, int]], first: int, read: Reading,
               targets: tuple[Target, ...]) -> int:
     """On a worker: one chunk's outputs written into the rows of the target files they belong to."""
     open_maps: dict[str, np.ndarray] = {}
     rows = 0
-    for chunk in network.predict_batches(_batches(pieces, plan.input_format, plan.key, batch_size),
+    for chunk in network.predict_batches(_batches(pieces, read),
                                          first_row=first, source=pieces[0][0]):
         lo = first + chunk.start
         hi = lo + chunk.Y.shape[0]
@@ -316,7 +329,7 @@ def forward_to_npy(client: Client, network: Network, plan: Plan, files: list[tup
             targets.append(Target(path, _part_file(path), first, rows))
             np.lib.format.open_memmap(targets[-1].part, mode="w+", dtype=network.dtype,
                                       shape=(rows, network.output_size)).flush()
-        for _i, _rows in _run(client, network, plan, _npy_task, (plan, batch_size, tuple(targets)), progress):
+        for _i, _rows in _run(client, network, plan, _npy_task, (plan.reading(batch_size), tuple(targets)), progress):
             pass
         mode = 0o666 & ~_umask()
         for target in targets:
@@ -351,12 +364,12 @@ def _umask() -> int:
 # --- evaluate ---------------------------------------------------------------------------
 
 
-def _confusion_task(network: Network, pieces: list[tuple[str, int, int]], first: int, plan: Plan, batch_size: int,
+def _confusion_task(network: Network, pieces: list[tuple[str, int, int]], first: int, read: Reading,
                     labels: np.ndarray, labels_name: str) -> tuple[np.ndarray, np.ndarray]:
     """On a worker: (confusion counts, per-class rows that predicted no class) of one chunk."""
     rows = sum(hi - lo for _path, lo, hi in pieces)
-    truth = labels[first - plan.start : first - plan.start + rows]
-    result = evaluate(network, _batches(pieces, plan.input_format, plan.key, batch_size), truth,
+    truth = labels[first - read.start : first - read.start + rows]
+    result = evaluate(network, _batches(pieces, read), truth,
                       labels_name=labels_name)
     support = np.array([report.support for report in result.per_class], np.int64)
     return result.confusion, support - result.confusion.sum(axis=1)
@@ -373,8 +386,8 @@ def evaluate_on(client: Client, network: Network, plan: Plan, labels: np.ndarray
     confusion = np.zeros((len(names), len(names)), np.int64)
     unpredicted = np.zeros(len(names), np.int64)
     try:
-        for _i, (counts, missing) in _run(client, network, plan, _confusion_task, (plan, batch_size, shared, labels_name),
-                                          progress):
+        extra = (plan.reading(batch_size), shared, labels_name)
+        for _i, (counts, missing) in _run(client, network, plan, _confusion_task, extra, progress):
             confusion += counts
             unpredicted += missing
     finally:
