@@ -17,7 +17,8 @@ the output file and each worker writes its rows into it, in place, through a mem
 A worker lost mid-run: the scheduler reruns its chunks elsewhere (a chunk's result depends
 only on its rows, and writing rows again writes the same bytes). Any failure or Ctrl-C
 cancels what is left, removes the partial output files and stops a cluster nncli started.
-This module imports dask and distributed at its top: only ``--dask`` imports it.
+Dask is imported when a cluster is connected to, not with this module: ``distributed`` pulls in
+click and takes a second to import, which no command without ``--dask`` should pay.
 """
 
 from __future__ import annotations
@@ -33,16 +34,18 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
-from distributed import Client, LocalCluster, as_completed
 
 from nncli.data import InputSource, open_inputs
 from nncli.data.shards import ShardedSource
 from nncli.errors import InputError, NncliError
 from nncli.evaluate import Evaluation, class_names_of, evaluate, summarize
 from nncli.network import Network, OutputChunk
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 # Workers read their own rows, so only files whose rows can be found by number qualify.
 ADDRESSABLE_FORMATS = ("npy", "npz", "idx")
@@ -135,6 +138,9 @@ def connect(address: str, timeout: float) -> Iterator[Client]:
     worker process per core, on 127.0.0.1, no dashboard, BLAS on one thread), ``local:N`` (N
     such workers), or a scheduler's ``tcp://host:port``. A cluster started here is stopped on
     leaving, whatever happens; NncliError when the scheduler cannot be reached in ``timeout`` s."""
+    # distributed (a second, and click) loads only when a run reaches a cluster
+    from distributed import Client, LocalCluster
+
     cluster = None
     try:
         if address == "local" or address.startswith("local:"):
@@ -203,6 +209,8 @@ def _run(client: Client, network: Network, plan: Plan, task: Callable[..., Any],
     """Every chunk's ``task(network, pieces, first, *extra)`` on the cluster; yields (chunk
     number, result) as they complete. The network is scattered once to every worker; on any
     exception, Ctrl-C, or the caller stopping early, what is left is cancelled."""
+    from distributed import as_completed  # with the client's own import: see connect
+
     net = client.scatter(network, broadcast=True, hash=False)
     chunks = plan.chunks()
     run = uuid.uuid4().hex[:12]

@@ -2,6 +2,7 @@
 checks of what fits a cluster, and the writing of its results (the work is nncli.distributed's)."""
 
 import contextlib
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Callable, Iterator, Optional
 import numpy as np
 import typer
 
+from nncli import distributed
 from nncli.cli.common import stderr_console
 from nncli.data import InputSource, open_inputs
 from nncli.errors import InputError
@@ -38,12 +40,11 @@ STREAMED = ("jsonl", "csv", "npy")
 
 
 def _distributed() -> Any:
-    """nncli.distributed, or a one-line error when the dask extra is not installed."""
-    try:
-        # dask and distributed take ~1 s to import: only --dask loads them.
-        from nncli import distributed
-    except ImportError as err:
-        raise InputError(f"--dask needs Dask ({err.name} is not installed): pip install 'nncli[dask]'") from None
+    """nncli.distributed, or a one-line error when the dask extra is not installed (it is
+    imported by nncli.distributed only once a cluster is connected to)."""
+    missing = [name for name in ("dask", "distributed") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(f"--dask needs Dask ({', '.join(missing)} not installed): pip install 'nncli[dask]'")
     return distributed
 
 
