@@ -79,7 +79,7 @@ def forward_on_dask(address: str, timeout: float, network: Network, input_file: 
         raise InputError(f"{unsupported[0]} does not run on --dask; leave it out, or run without --dask")
     if output_format not in (*STREAMED, "json") or (output_format == "json" and not no_layers):
         raise InputError("--dask writes jsonl, csv or npy (or json with --no-layers): choose one with -f")
-    if input_file is None:
+    if input_file is None or input_file == "-":
         raise InputError("--dask reads rows from files (-i FILE, a directory or a quoted glob): the workers open them")
     if output_format == "npy" and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
