@@ -74,7 +74,7 @@ def cli_cluster(tmp_path_factory):
     """``dask scheduler`` and two ``dask worker`` processes (nanny-managed, one thread each)."""
     tmp = tmp_path_factory.mktemp("scheduler")
     info = tmp / "scheduler.json"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    dask = [sys.executable, "-m", "dask", "scheduler"]  # the `dask` command line, with this interpreter
     logs = open(tmp / "log.txt", "wb")
     procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
@@ -85,7 +85,7 @@ def cli_cluster(tmp_path_factory):
             time.sleep(0.1)
         time.sleep(0.2)  # the file is written at once, but let it be complete
         address = json.loads(info.read_text())["address"]
-        worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
+        worker = [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-dashboard",
                   "--host", "127.0.0.1", "--death-timeout", "30"]
         procs += [subprocess.Popen(worker, stdout=logs, stderr=logs, env=_env(), start_new_session=True)
                   for _ in range(2)]
@@ -248,3 +248,12 @@ def test_a_worker_killed_mid_run_changes_nothing(data, cli_cluster):
         client.wait_for_workers(2, timeout=30)
         assert set(client.run(os.getpid).values()) != set(pids.values())  # a new worker process
     assert np.array_equal(np.concatenate([c.Y for c in chunks]), expected)
+
+
+def test_per_shard_output_never_replaces_an_input(cli, data, local_cluster):
+    res = cli("forward", data / "mnist_book.yaml", "-i", data / "parts", "-o", data / "parts", "--dask", local_cluster)
+    assert res.exit_code == 1 and "the output would replace it" in res.stderr
+    res = cli("forward", data / "mnist_book.yaml", "-i", str(data / "parts" / "*.npy"), "-o", data / "parts",
+              "--dask", local_cluster)
+    assert res.exit_code == 1 and "part-0.npy is an input shard: the output would replace it" in res.stderr
+    assert not glob.glob(str(data / "parts" / ".*.part"))
