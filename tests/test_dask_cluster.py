@@ -257,3 +257,13 @@ def test_per_shard_output_never_replaces_an_input(cli, data, local_cluster):
               "--dask", local_cluster)
     assert res.exit_code == 1 and "part-0.npy is an input shard: the output would replace it" in res.stderr
     assert not glob.glob(str(data / "parts" / ".*.part"))
+
+
+def test_a_bad_row_found_by_a_worker_is_the_single_process_error(cli, data, local_cluster, tmp_path):
+    X = np.zeros((4000, 784))
+    X[3001, 3] = 1e300  # does not fit the network's float32
+    np.save(tmp_path / "bad.npy", X)
+    spread = cli("forward", data / "mnist_book.yaml", "-i", tmp_path / "bad.npy", "-f", "csv", "--dask", local_cluster)
+    assert spread.exit_code == 1  # the single process's message (not run here: it leaves the file to the GC)
+    assert spread.stderr == f"Error: {tmp_path / 'bad.npy'}: input row 3001, value 4: 1e+300 does not fit in float32 " \
+                            "(largest 3.403e+38)\n"
