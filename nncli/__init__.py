@@ -14,6 +14,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from nncli.errors import NncliError  # noqa: E402 - after __version__, which the command line reads
+from nncli.inputs import NncliWarning, ScaledInputWarning  # noqa: E402
 from nncli.network import ForwardTrace, LayerTrace, Network, load_network  # noqa: E402
 
-__all__ = ["__version__", "load_network", "Network", "ForwardTrace", "LayerTrace", "NncliError"]
+__all__ = ["__version__", "load_network", "Network", "ForwardTrace", "LayerTrace", "NncliError", "NncliWarning",
+           "ScaledInputWarning"]

@@ -10,6 +10,7 @@ The format (see README.md for a full example)::
     weights_file: net.npz        # optional; then `weights: W1` is a key into it
     preprocess: {divide_by: 255} # optional, applied to every input
     allow_nonfinite: false       # NaN/Inf in weights are an error unless true
+    input_shape: [28, 28]        # optional: the input row is a height x width image
     layers:
       - name: hidden1            # default layer1, layer2, ...
         activation: sigmoid      # or {name: leaky_relu, negative_slope: 0.1}
@@ -20,26 +21,28 @@ The format (see README.md for a full example)::
       x: [1.0, 0.5]
 
 Weights and biases can also be ``{file: w1.npy}`` or ``{file: net.npz, key: W1}``, with paths
-relative to the config file. Every error is a ConfigError whose message starts with the
+relative to the config file (to the current directory for a config read from stdin, ``-``).
+Every error is a ConfigError whose message starts with the
 ``path:line:column`` of the YAML node at fault.
 """
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from nncli import activations
 from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean, plural
-from nncli.yamlstrict import YNode, load
+from nncli.weights import ArrayReader, WeightsArchive, inline_matrix
+from nncli.weights import describe as _describe
+from nncli.weights import mapping as _mapping
+from nncli.yamlstrict import STDIN, YNode, is_stdin, load
 
 TOP_KEYS = (
     "name", "description", "input_size", "dtype", "classes", "layers", "inputs",
-    "weights_file", "preprocess", "allow_nonfinite",
+    "weights_file", "preprocess", "allow_nonfinite", "input_shape",
 )
 LAYER_KEYS = ("name", "activation", "weights", "bias", "units", "description")
 PREPROCESS_KEYS = ("divide_by",)
@@ -102,6 +105,7 @@ class NetworkSpec:
     inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (name, (rows, input_size)) pairs
     preprocess: Preprocess = Preprocess()
     allow_nonfinite: bool = False
+    input_shape: tuple[int, int] | None = None  # (height, width) of an image input, pixels row by row
 
     @property
     def output_size(self) -> int:
@@ -119,6 +123,8 @@ def load_spec(path: str | Path, dtype: str | None = None) -> NetworkSpec:
     Raises ConfigError (message ``path:line:column: ...``) on any problem.
     """
     root = load(path)
+    if is_stdin(path):  # "-": standard input; weight files resolve against the current directory
+        return parse_spec(root, Path(STDIN), dtype)
     return parse_spec(root, Path(path), dtype)
 
 
@@ -126,15 +132,15 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
     """Validate a strict-YAML tree into a NetworkSpec; files are resolved beside ``path``."""
     top = _mapping(root, "the config", TOP_KEYS)
 
-    name = _string(top["name"], "name") if "name" in top else path.stem
+    name = _string(top["name"], "name") if "name" in top else ("stdin" if path.name == STDIN else path.stem)
     description = _string(top["description"], "description") if "description" in top else None
     dtype = _choice(top["dtype"], "dtype", DTYPES) if "dtype" in top else "float64"
     if dtype_override is not None:
         dtype = dtype_override
     allow_nonfinite = _bool(top["allow_nonfinite"], "allow_nonfinite") if "allow_nonfinite" in top else False
 
-    archive = _WeightsArchive(top["weights_file"], path.parent) if "weights_file" in top else None
-    reader = _ArrayReader(path.parent, archive, dtype, allow_nonfinite)
+    archive = WeightsArchive(top["weights_file"], path.parent) if "weights_file" in top else None
+    reader = ArrayReader(path.parent, archive, dtype, allow_nonfinite)
     try:
         layers, input_size = _parse_layers(top, root, reader)
     finally:
@@ -160,10 +166,11 @@ def parse_spec(root: YNode, path: Path, dtype_override: str | None = None) -> Ne
                 raise ConfigError(problem, pre["divide_by"].mark)
         preprocess = Preprocess(divide_by=divide_by)
 
+    input_shape = _input_shape(top["input_shape"], input_size) if "input_shape" in top else None
     return NetworkSpec(
         name=name, path=str(path), layers=tuple(layers), input_size=input_size, dtype=dtype,
         description=description, classes=classes, inputs=inputs, preprocess=preprocess,
-        allow_nonfinite=allow_nonfinite,
+        allow_nonfinite=allow_nonfinite, input_shape=input_shape,
     )
 
 
@@ -183,7 +190,7 @@ def divide_by_problem(divide_by: float, dtype: str | np.dtype) -> str | None:
 # --- layers ---------------------------------------------------------------------------
 
 
-def _parse_layers(top: dict[str, YNode], root: YNode, reader: "_ArrayReader") -> tuple[list[LayerSpec], int]:
+def _parse_layers(top: dict[str, YNode], root: YNode, reader: "ArrayReader") -> tuple[list[LayerSpec], int]:
     """Every layer, checked against the one before it; returns the layers and the input size."""
     if "layers" not in top:
         raise ConfigError("missing 'layers': a list of layers is required", root.mark)
@@ -230,7 +237,7 @@ def _parse_layers(top: dict[str, YNode], root: YNode, reader: "_ArrayReader") ->
     return layers, input_size
 
 
-def _parse_layer(node: YNode, index: int, reader: "_ArrayReader") -> LayerSpec:
+def _parse_layer(node: YNode, index: int, reader: "ArrayReader") -> LayerSpec:
     fields = _mapping(node, f"layer {index}", LAYER_KEYS)
     name = _string(fields["name"], "name") if "name" in fields else f"layer{index}"
     description = _string(fields["description"], "description") if "description" in fields else None
@@ -304,236 +311,7 @@ def _activation_parameter_count(activation: activations.Activation) -> int:
     return sum(len(value) for value in activation.params.values() if isinstance(value, tuple))
 
 
-# --- arrays: inline or from .npy/.npz files -------------------------------------------
-
-
-class _WeightsArchive:
-    """The top-level ``weights_file``: a .npz archive whose keys layers may name."""
-
-    def __init__(self, node: YNode, base: Path) -> None:
-        if not isinstance(node.value, str):
-            raise ConfigError("weights_file must be a file name (e.g. weights_file: net.npz)", node.mark)
-        self.node = node
-        self.path = base / node.value
-        self.arrays = _open_npz(self.path, node)
-
-    def get(self, key: str, mark: Mark) -> np.ndarray:
-        return _npz_member(self.arrays, key, self.node.value, mark)
-
-
-class _ArrayReader:
-    def __init__(self, base: Path, archive: _WeightsArchive | None, dtype: str, allow_nonfinite: bool) -> None:
-        self.base = base
-        self.archive = archive
-        self.dtype = np.dtype(dtype)
-        self.allow_nonfinite = allow_nonfinite
-        self._npz_cache: dict[Path, Any] = {}
-
-    def close(self) -> None:
-        """Close every .npz archive opened while reading."""
-        for archive in [*self._npz_cache.values(), *([self.archive.arrays] if self.archive else [])]:
-            archive.close()
-
-    def read(self, node: YNode, what: str, ndim: int) -> np.ndarray:
-        """An array from inline YAML, ``{file: ..., key: ...}`` or a key into weights_file."""
-        if isinstance(node.value, str):
-            if self.archive is None:
-                raise ConfigError(
-                    f"{what}: '{node.value}' names an array, but the config has no weights_file; "
-                    f"give numbers, {{file: name.npy}} or set weights_file",
-                    node.mark,
-                )
-            raw = self.archive.get(node.value, node.mark)
-            source = f"{self.archive.node.value}[{node.value}]"
-            return self._check(raw, what, ndim, node.mark, source)
-        if node.is_mapping:
-            spec = _mapping(node, what, ("file", "key"))
-            if "file" not in spec:
-                raise ConfigError(f"{what}: a file reference needs 'file' (e.g. {{file: w1.npy}})", node.mark)
-            file_node = spec["file"]
-            if not isinstance(file_node.value, str):
-                raise ConfigError(f"{what}: 'file' must be a file name", file_node.mark)
-            path = self.base / file_node.value
-            if "key" in spec:
-                key_node = spec["key"]
-                if not isinstance(key_node.value, (str, int)) or isinstance(key_node.value, bool):
-                    raise ConfigError(f"{what}: 'key' must be a name", key_node.mark)
-                if path not in self._npz_cache:
-                    self._npz_cache[path] = _open_npz(path, file_node)
-                raw = _npz_member(self._npz_cache[path], str(key_node.value), file_node.value, key_node.mark)
-                source = f"{file_node.value}[{key_node.value}]"
-            else:
-                raw = _load_npy(path, file_node)
-                source = file_node.value
-            return self._check(raw, what, ndim, node.mark, source)
-        if node.is_sequence:
-            return self._check(_inline_matrix(node, what, ndim, self.allow_nonfinite), what, ndim, node.mark, None)
-        raise ConfigError(
-            f"{what}: expected a list of numbers, {{file: ...}} or a key of weights_file, not {_describe(node.value)}",
-            node.mark,
-        )
-
-    def _check(self, raw: np.ndarray, what: str, ndim: int, mark: Mark, source: str | None) -> np.ndarray:
-        origin = f" (from {source})" if source else ""
-        if raw.dtype.kind not in "iuf":
-            raise ConfigError(f"{what}{origin}: array of {raw.dtype} is not numeric", mark)
-        if raw.ndim != ndim:
-            shape = "(inputs, units)" if ndim == 2 else "(units,)"
-            raise ConfigError(
-                f"{what}{origin}: expected a {ndim}-D array of shape {shape}, got shape {raw.shape}", mark
-            )
-        if 0 in raw.shape:
-            raise ConfigError(f"{what}{origin}: array is empty (shape {raw.shape})", mark)
-        with np.errstate(over="ignore"):  # a float64 value beyond float32's range: reported below
-            arr = np.ascontiguousarray(raw, dtype=self.dtype)
-        overflowed = ~np.isfinite(arr) & np.isfinite(raw)
-        if overflowed.any():
-            bad = np.argwhere(overflowed)[0]
-            where = ", ".join(str(int(i)) for i in bad)
-            raise ConfigError(
-                f"{what}{origin}: value at [{where}] is {float(raw[tuple(bad)]):g}, too large for {self.dtype} "
-                f"(largest {float(np.finfo(self.dtype).max):.4g})",
-                mark,
-            )
-        if not self.allow_nonfinite and not np.isfinite(arr).all():
-            bad = np.argwhere(~np.isfinite(arr))[0]
-            where = ", ".join(str(int(i)) for i in bad)
-            raise ConfigError(
-                f"{what}{origin}: value at [{where}] is {arr[tuple(bad)]}; NaN/Inf weights are refused "
-                f"unless the config sets allow_nonfinite: true",
-                mark,
-            )
-        arr.flags.writeable = False
-        return arr
-
-
-def _inline_matrix(node: YNode, what: str, ndim: int, allow_nonfinite: bool = False) -> np.ndarray:
-    """A list (ndim 1) or list of rows (ndim 2) of numbers; errors point at the element at fault."""
-    items = node.value
-    if ndim == 1:
-        return np.array([_element(item, what, allow_nonfinite) for item in items], dtype=np.float64)
-    if not items:
-        raise ConfigError(f"{what}: empty list", node.mark)
-    if all(not item.is_sequence for item in items):
-        example = ", ".join(f"[{_short(item.value)}]" for item in items[:3])
-        raise ConfigError(
-            f"{what}: W must be a list of rows, shape (inputs, units); got a flat list of {len(items)} values "
-            f"(for {len(items)} inputs and 1 unit write [{example}{', ...' if len(items) > 3 else ''}])",
-            node.mark,
-        )
-    rows: list[list[float]] = []
-    width: int | None = None
-    for r, row in enumerate(items, start=1):
-        if not row.is_sequence:
-            raise ConfigError(f"{what}: row {r} is {_describe(row.value)}, not a list of numbers", row.mark)
-        values = [_element(item, what, allow_nonfinite) for item in row.value]
-        if width is None:
-            width = len(values)
-            if width == 0:
-                raise ConfigError(f"{what}: row 1 is empty", row.mark)
-        elif len(values) != width:
-            raise ConfigError(
-                f"{what}: ragged matrix: row {r} has {plural(len(values), 'value')}, row 1 has {width}", row.mark
-            )
-        rows.append(values)
-    return np.array(rows, dtype=np.float64)
-
-
-def _element(item: YNode, what: str, allow_nonfinite: bool) -> float:
-    value = item.value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{what}: {_describe(value)} is not a number", item.mark)
-    number = float(value)
-    if not allow_nonfinite and (number != number or number in (float("inf"), float("-inf"))):
-        raise ConfigError(
-            f"{what}: {number} is refused; NaN/Inf weights need allow_nonfinite: true in the config", item.mark
-        )
-    return number
-
-
-# What np.load raises on a damaged file.
-_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile)
-
-
-def _open_npz(path: Path, node: YNode) -> Any:
-    _check_file(path, node)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
-    if not hasattr(archive, "files"):
-        raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
-    return archive
-
-
-def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarray:
-    if key not in archive.files:
-        raise ConfigError(
-            f"{file_name} has no array '{key}'{did_you_mean(key, archive.files)}; "
-            f"it has: {', '.join(archive.files)}",
-            mark,
-        )
-    try:
-        return archive[key]
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
-
-
-def _load_npy(path: Path, node: YNode) -> np.ndarray:
-    _check_file(path, node)
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
-    if not isinstance(arr, np.ndarray):
-        raise ConfigError(
-            f"{node.value}: is a .npz archive; name the array with {{file: {node.value}, key: NAME}}",
-            node.mark,
-        )
-    return arr
-
-
-def _check_file(path: Path, node: YNode) -> None:
-    if not path.exists():
-        raise ConfigError(f"file not found: {path} (paths are relative to the config file)", node.mark)
-    if path.is_dir():
-        raise ConfigError(f"{node.value}: is a directory, not a weights file", node.mark)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise ConfigError(f"{node.value}: cannot read ({err.strerror})", node.mark) from None
-    if size == 0:
-        raise ConfigError(f"{node.value}: empty file", node.mark)
-    with open(path, "rb") as handle:
-        magic = handle.read(6)
-    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
-        raise ConfigError(
-            f"{node.value}: not a NumPy .npy or .npz file (those start with \\x93NUMPY or PK; "
-            f"this starts with {magic!r})",
-            node.mark,
-        )
-
-
-def _reason(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    if "allow_pickle" in text or "Object arrays" in text:
-        return "it holds Python objects, which nncli never unpickles; save plain numeric arrays"
-    return text or type(err).__name__
-
-
 # --- small typed readers --------------------------------------------------------------
-
-
-def _mapping(node: YNode, what: str, allowed: tuple[str, ...]) -> dict[str, YNode]:
-    if not node.is_mapping:
-        raise ConfigError(f"{what} must be a mapping of keys, not {_describe(node.value)}", node.mark)
-    for key, _value, key_mark in node.items():
-        if key not in allowed:
-            raise ConfigError(
-                f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
-                key_mark,
-            )
-    return node.value
 
 
 def _key_value_mark(node: YNode, key: str) -> Mark:
@@ -591,6 +369,20 @@ def _classes(node: YNode, output_size: int) -> tuple[str, ...]:
     return names
 
 
+def _input_shape(node: YNode, input_size: int) -> tuple[int, int]:
+    """``input_shape: [height, width]``: how the input row is an image (pixels row by row);
+    height * width must be the input size."""
+    if not node.is_sequence or len(node.value) != 2:
+        raise ConfigError("input_shape must be [height, width], e.g. [28, 28]", node.mark)
+    height, width = (_positive_int(item, "input_shape") for item in node.value)
+    if height * width != input_size:
+        raise ConfigError(
+            f"input_shape {height}x{width} holds {height * width} values but the network takes {input_size}",
+            node.mark,
+        )
+    return height, width
+
+
 def _inputs(node: YNode, input_size: int, dtype: str) -> tuple[tuple[str, np.ndarray], ...]:
     if not node.is_mapping:
         raise ConfigError("inputs must be a mapping of names to rows (e.g. x: [1.0, 0.5])", node.mark)
@@ -599,31 +391,12 @@ def _inputs(node: YNode, input_size: int, dtype: str) -> tuple[tuple[str, np.nda
         if not value.is_sequence or not value.value:
             raise ConfigError(f"input '{key}' must be a list of {input_size} numbers", value.mark)
         if value.value[0].is_sequence:
-            rows = _inline_matrix(value, f"input '{key}'", 2, allow_nonfinite=True)
+            rows = inline_matrix(value, f"input '{key}'", 2, allow_nonfinite=True)
         else:
-            rows = _inline_matrix(value, f"input '{key}'", 1, allow_nonfinite=True)[None, :]
+            rows = inline_matrix(value, f"input '{key}'", 1, allow_nonfinite=True)[None, :]
         if rows.shape[1] != input_size:
             raise ConfigError(
                 f"input '{key}' has {rows.shape[1]} values but the network takes {input_size}", value.mark
             )
         result.append((key, rows.astype(dtype)))
     return tuple(result)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):
-        return f"'{str(value).lower()}' (a boolean)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"'{value}' (a string)"
-    return repr(value)
-
-
-
-def _short(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -32,7 +32,7 @@ import signal
 import tempfile
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -41,7 +41,7 @@ import numpy as np
 from nncli.data import InputSource, open_inputs
 from nncli.data.shards import ShardedSource
 from nncli.errors import InputError, NncliError
-from nncli.evaluate import Evaluation, class_names_of, evaluate, summarize
+from nncli.evaluate import Evaluation, class_names_of, combine, evaluate
 from nncli.network import Network, OutputChunk
 
 if TYPE_CHECKING:
@@ -372,32 +372,59 @@ def _umask() -> int:
 # --- evaluate ---------------------------------------------------------------------------
 
 
-def _confusion_task(network: Network, pieces: list[tuple[str, int, int]], first: int, read: Reading,
-                    labels: np.ndarray, labels_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """On a worker: (confusion counts, per-class rows that predicted no class) of one chunk."""
-    rows = sum(hi - lo for _path, lo, hi in pieces)
-    truth = labels[first - read.start : first - read.start + rows]
-    result = evaluate(network, _batches(pieces, read), truth,
-                      labels_name=labels_name)
-    support = np.array([report.support for report in result.per_class], np.int64)
-    return result.confusion, support - result.confusion.sum(axis=1)
+def _tiles(batches: Iterator[np.ndarray], rows: int) -> Iterator[np.ndarray]:
+    """The rows of ``batches`` regrouped into arrays of ``rows`` rows (the last may be shorter)."""
+    held: list[np.ndarray] = []
+    count = 0
+    for batch in batches:
+        while batch.shape[0]:
+            take = min(rows - count, batch.shape[0])
+            held.append(batch[:take].copy())  # copied: the reader reuses its buffer
+            count += take
+            batch = batch[take:]
+            if count == rows:
+                yield np.concatenate(held) if len(held) > 1 else held[0]
+                held, count = [], 0
+    if held:
+        yield np.concatenate(held)
+
+
+def _evaluation_task(network: Network, pieces: list[tuple[str, int, int]], first: int, read: Reading,
+                     labels: np.ndarray, labels_name: str, k: int | None, misclassified: int
+                     ) -> tuple[Evaluation, list[float]]:
+    """On a worker: the Evaluation of one chunk, and the loss sum of each of its tiles in order.
+
+    Each tile is evaluated on its own (the tile a single process computes), so that the client
+    can add the tiles' loss sums in the single process's order: float sums depend on it."""
+    offset = first - read.start  # of the chunk in the selected rows
+    parts = []
+    for X in _tiles(_batches(pieces, read), network.tile_rows):
+        n = X.shape[0]
+        parts.append(evaluate(network, [X], labels[offset : offset + n], labels_name=labels_name, k=k,
+                              misclassified=misclassified, first_row=read.start + offset))
+        offset += n
+    return combine(parts), [part.loss_sum for part in parts]
 
 
 def evaluate_on(client: Client, network: Network, plan: Plan, labels: np.ndarray, batch_size: int,
-                progress: Progress | None = None, labels_name: str = "labels") -> Evaluation:
-    """``nncli.evaluate.evaluate`` on the cluster: the sums of every chunk's confusion counts
-    and unpredicted rows, summarised as a single process does. ``labels`` (one class per
+                progress: Progress | None = None, labels_name: str = "labels", k: int | None = None,
+                misclassified: int = 0) -> Evaluation:
+    """``nncli.evaluate.evaluate`` on the cluster, with the same result: the chunks'
+    evaluations combined (counts add up, mistakes merge), and the loss the tiles' loss sums
+    added one by one in row order, as a single process adds them. ``labels`` (one class per
     selected row) are scattered once to every worker, in the smallest integer type."""
     names = class_names_of(network)
     small = labels.astype(np.min_scalar_type(max(len(names) - 1, 0)))
     shared = client.scatter(small, broadcast=True, hash=False)
-    confusion = np.zeros((len(names), len(names)), np.int64)
-    unpredicted = np.zeros(len(names), np.int64)
+    chunks: dict[int, tuple[Evaluation, list[float]]] = {}
     try:
-        extra = (plan.reading(batch_size), shared, labels_name)
-        for _i, (counts, missing) in _run(client, network, plan, _confusion_task, extra, progress):
-            confusion += counts
-            unpredicted += missing
+        extra = (plan.reading(batch_size), shared, labels_name, k, misclassified)
+        for i, result in _run(client, network, plan, _evaluation_task, extra, progress):
+            chunks[i] = result
     finally:
         client.cancel([shared], force=True)
-    return summarize(confusion, names, network.name, unpredicted)
+    loss_sum = 0.0
+    for i in sorted(chunks):
+        for tile_sum in chunks[i][1]:
+            loss_sum += tile_sum
+    return replace(combine([chunks[i][0] for i in sorted(chunks)]), loss_sum=loss_sum)

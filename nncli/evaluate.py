@@ -1,5 +1,6 @@
-"""Scoring a classifier on labelled data (accuracy, confusion matrix, per-class precision and
-recall) and summarising what every layer did over many rows (``--stats``).
+"""Scoring a classifier on labelled data (accuracy, confusion matrix, per-class and averaged
+precision, recall and F1, cross-entropy loss, top-k accuracy, the most confident mistakes)
+and summarising what every layer did over many rows (``--stats``).
 
 Both work on streams: ``evaluate`` takes batches of input rows and keeps only counts, and
 ``BatchStats`` folds each tile's A and Z into running figures, so memory does not grow with
@@ -8,21 +9,48 @@ the number of rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from nncli.errors import InputError
+from nncli.network import output_classes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from nncli.network import ForwardTrace, Network
+    from nncli.network import ForwardTrace, Network, OutputChunk
 
 # An entry of a sigmoid or tanh layer counts as saturated when |A| > SATURATION: there
 # sigmoid is within 0.007 of 0 or 1 and its slope below 0.0067, tanh's below 0.00018.
 SATURATION = 5.0
 SATURATING = frozenset({"sigmoid", "tanh"})
 RELU_LIKE = frozenset({"relu", "relu6"})
+
+# The cross-entropy loss clips the probability of the true class to [LOSS_EPSILON, 1] before
+# its log, so a row given probability 0 (or NaN) adds -ln(1e-12) = 27.63 rather than infinity.
+LOSS_EPSILON = 1e-12
+
+
+# --- the k most probable classes -----------------------------------------------------
+
+
+def top_k(probabilities: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` most probable classes of each row of ``probabilities`` (batch, classes):
+    ``(indices, values)``, both (batch, k), most probable first; among equal probabilities the
+    lower index comes first (as argmax picks it). A row holding NaN has no ranking: its
+    indices are -1 and its values NaN. ``k`` larger than the number of classes is an InputError.
+    """
+    n = probabilities.shape[1]
+    if not 1 <= k <= n:
+        raise InputError(f"--top-k {k}: must be between 1 and the number of classes, {n}")
+    # A stable sort of -p keeps the lower index first among ties; NaN rows are blanked below.
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]  # (batch, k)
+    values = np.take_along_axis(probabilities, order, axis=1).astype(np.float64)
+    bad = np.isnan(probabilities).any(axis=1)
+    order[bad] = -1
+    values[bad] = np.nan
+    return order, values
 
 
 # --- accuracy, confusion matrix, precision and recall ---------------------------------
@@ -38,6 +66,26 @@ class ClassReport:
     precision: float | None
     recall: float | None
     support: int
+    predicted: int = 0  # rows predicted as this class (TP + FP)
+    true_positive: int = 0
+
+    @property
+    def f1(self) -> float | None:
+        """``F1 = 2·TP / (2·TP + FP + FN) = 2·TP / (predicted + support)``, the harmonic mean of
+        precision and recall (0 when TP = 0); None when the class is neither present nor predicted."""
+        total = self.predicted + self.support
+        return 2 * self.true_positive / total if total else None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A misclassified row: its 0-based index in the input, the true and the predicted class
+    (indices), and the probability the network gave the predicted class."""
+
+    index: int
+    true: int
+    predicted: int
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -57,10 +105,44 @@ class Evaluation:
     class_names: tuple[str, ...]
     per_class: tuple[ClassReport, ...]
     unpredicted: int = 0  # rows whose output held NaN: no class, counted as wrong, not in confusion
+    loss_sum: float = 0.0  # sum over rows of -ln(clip(p_true, LOSS_EPSILON, 1)); see ``loss``
+    top_k: int | None = None  # the k of ``top_k_correct``, when asked
+    top_k_correct: int = 0  # rows whose true class is among the k most probable
+    misclassified: tuple[Mistake, ...] = ()  # the most confident mistakes, most confident first
+    misclassified_limit: int = 0  # how many mistakes were asked for
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.samples if self.samples else 0.0
+
+    @property
+    def loss(self) -> float | None:
+        """Mean cross-entropy ``-(1/n) Σ ln(clip(p_true, 1e-12, 1))`` (natural log), where
+        ``p_true`` is the probability the network gives the row's true class (for a 1-unit
+        output y: y for class 1, 1 - y for class 0) and a NaN ``p_true`` counts as 1e-12;
+        None for no rows."""
+        return self.loss_sum / self.samples if self.samples else None
+
+    @property
+    def top_k_accuracy(self) -> float | None:
+        """The share of rows whose true class is among the ``top_k`` most probable."""
+        return self.top_k_correct / self.samples if self.top_k is not None and self.samples else None
+
+    def average(self, metric: str, weighted: bool) -> float | None:
+        """Macro (``weighted=False``) or support-weighted average of ``metric`` ("precision",
+        "recall" or "f1") over the classes.
+
+        Macro: the plain mean over the classes present in the labels or the predictions.
+        Weighted: ``Σ support_k · metric_k / Σ support_k``. An undefined precision or recall
+        (a class never predicted, or with no rows) counts as 0, as scikit-learn's
+        ``zero_division=0``. None when there are no rows."""
+        present = [r for r in self.per_class if r.support or r.predicted]
+        if not self.samples or not present:
+            return None
+        values = [getattr(r, metric) or 0.0 for r in present]
+        if weighted:
+            return sum(r.support * v for r, v in zip(present, values)) / sum(r.support for r in present)
+        return sum(values) / len(values)
 
     def to_dict(self, named_classes: bool = True) -> dict[str, Any]:
         """The JSON shape of ``nncli evaluate --format json``: samples, correct, accuracy,
@@ -77,11 +159,25 @@ class Evaluation:
                     "class": report.name if named_classes else report.index,
                     "precision": report.precision,
                     "recall": report.recall,
+                    "f1": report.f1,
                     "support": report.support,
                 }
                 for report in self.per_class
             ],
+            "loss": self.loss,
         }
+        for kind in ("macro", "weighted"):
+            for metric in ("precision", "recall", "f1"):
+                document[f"{kind}_{metric}"] = self.average(metric, kind == "weighted")
+        if self.top_k is not None:
+            document["top_k"] = self.top_k
+            document["top_k_accuracy"] = self.top_k_accuracy
+        if self.misclassified_limit:
+            name = (lambda k: self.class_names[k]) if named_classes else (lambda k: k)
+            document["misclassified"] = [
+                {"index": m.index, "true": name(m.true), "predicted": name(m.predicted), "probability": m.probability}
+                for m in self.misclassified
+            ]
         if self.unpredicted:
             document["unpredicted"] = self.unpredicted
         return document
@@ -113,6 +209,8 @@ def summarize(
             precision=float(true_positive[k] / predicted_count[k]) if predicted_count[k] else None,
             recall=float(true_positive[k] / support[k]) if support[k] else None,
             support=int(support[k]),
+            predicted=int(predicted_count[k]),
+            true_positive=int(true_positive[k]),
         )
         for k in range(confusion.shape[0])
     )
@@ -138,14 +236,21 @@ def evaluate(
     stats: "BatchStats | None" = None,
     progress: Callable[[int], None] | None = None,
     labels_name: str = "labels",
+    k: int | None = None,
+    misclassified: int = 0,
+    first_row: int = 0,
 ) -> Evaluation:
     """Run ``batches`` of input rows through the network and score the predictions against
     ``labels`` ((n,) class indices, in the same order).
 
     The predicted class is the argmax of the probabilities (``ForwardTrace.predicted``), none
-    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0. ``stats`` (if given) sees every
-    layer; ``progress(rows_done)`` is called after each tile. Raises InputError when the
-    number of labels and of input rows differ, or a label is not a class of the network.
+    for a row whose probabilities hold NaN; for a 1-unit output it is 1 when y > 0.5, else 0
+    (one rule: ``nncli.network.output_classes``). Also the cross-entropy loss (``Evaluation.loss``), with ``k`` the top-k accuracy (needs 2+
+    output units), and with ``misclassified = N`` the N wrong rows whose predicted class had
+    the highest probability (ties: the lower row index first; row indices count from
+    ``first_row``). ``stats`` (if given) sees every layer; ``progress(rows_done)`` is called
+    after each tile. Raises InputError when the number of labels and of input rows differ,
+    or a label is not a class of the network.
     """
     class_names = class_names_of(network)
     n_classes = len(class_names)
@@ -158,20 +263,29 @@ def evaluate(
             f"{labels_name}: label {labels[bad]} at row {bad} is not a class of network "
             f"'{network.name}' (0 to {n_classes - 1})"
         )
+    if k is not None and network.output_size < 2:
+        raise InputError(f"--top-k: network '{network.name}' has a 1-unit output: there are no classes to rank")
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     unpredicted = np.zeros(n_classes, dtype=np.int64)  # per true class: rows whose output held NaN
+    loss_sum = 0.0
+    top_k_correct = 0
+    mistakes: list[Mistake] = []
     seen = 0
     observer = stats.observe if stats is not None else None
     for chunk in network.predict_batches(batches, preprocess, predicted=True, observer=observer):
         rows = chunk.Y.shape[0]
-        if chunk.predicted is not None:  # None where no class is predicted (NaN probabilities)
-            predicted = np.array([-1 if k is None else k for k in chunk.predicted.tolist()], dtype=np.int64)
-        else:  # one output unit: class 1 when y > 0.5, none when y is NaN
-            y = chunk.Y[:, 0]
-            predicted = np.where(np.isnan(y), -1, y > 0.5).astype(np.int64)
         if seen + rows > labels.shape[0]:
             raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has more rows")
         true = labels[seen : seen + rows]
+        P = _class_probabilities(chunk)  # (rows, classes)
+        classes = output_classes(chunk.Y, chunk.probabilities) if chunk.predicted is None else chunk.predicted
+        predicted = np.array([-1 if c is None else c for c in classes.tolist()], dtype=np.int64)  # -1: none
+        loss_sum += cross_entropy_sum(P, true)
+        if k is not None:
+            indices, _values = top_k(P, k)
+            top_k_correct += int((indices == true[:, None]).any(axis=1).sum())
+        if misclassified:
+            mistakes = _most_confident(mistakes, P, true, predicted, first_row + seen, misclassified)
         none = predicted < 0
         if none.any():
             unpredicted += np.bincount(true[none], minlength=n_classes)
@@ -182,7 +296,61 @@ def evaluate(
             progress(seen)
     if seen != labels.shape[0]:
         raise InputError(f"{labels_name}: has {labels.shape[0]} labels but the input has {seen} rows")
-    return summarize(confusion, class_names, network.name, unpredicted)
+    return replace(
+        summarize(confusion, class_names, network.name, unpredicted), loss_sum=loss_sum, top_k=k,
+        top_k_correct=top_k_correct, misclassified=tuple(mistakes), misclassified_limit=misclassified,
+    )
+
+
+def cross_entropy_sum(probabilities: np.ndarray, true: np.ndarray) -> float:
+    """``Σ_i -ln(clip(P[i, true_i], LOSS_EPSILON, 1))`` over the rows of ``probabilities``
+    (rows, classes), in float64; a NaN probability counts as LOSS_EPSILON (the largest loss)."""
+    p = probabilities[np.arange(true.shape[0]), true].astype(np.float64)  # (rows,)
+    p = np.where(np.isnan(p), LOSS_EPSILON, np.clip(p, LOSS_EPSILON, 1.0))
+    return float(-np.log(p).sum())
+
+
+def _class_probabilities(chunk: "OutputChunk") -> np.ndarray:
+    """The probability of every class per row: the chunk's probabilities, or for a 1-unit
+    output y the two columns (1 - y, y)."""
+    if chunk.probabilities is not None:
+        return chunk.probabilities
+    y = chunk.Y[:, :1].astype(np.float64)
+    return np.hstack([1.0 - y, y])
+
+
+def _most_confident(kept: list[Mistake], P: np.ndarray, true: np.ndarray, predicted: np.ndarray, start: int,
+                    limit: int) -> list[Mistake]:
+    """``kept`` and this chunk's mistakes (predicted != true, NaN rows excluded), keeping the
+    ``limit`` with the highest probability of the predicted class (ties: lower index first)."""
+    wrong = np.flatnonzero((predicted >= 0) & (predicted != true))
+    if wrong.size == 0:
+        return kept
+    confidence = P[wrong, predicted[wrong]].astype(np.float64)
+    best = np.lexsort((wrong, -confidence))[:limit]  # by -probability, then index
+    new = [Mistake(start + int(wrong[i]), int(true[wrong[i]]), int(predicted[wrong[i]]), float(confidence[i]))
+           for i in best]
+    return sorted(kept + new, key=lambda m: (-m.probability, m.index))[:limit]
+
+
+def combine(parts: Sequence[Evaluation]) -> Evaluation:
+    """One Evaluation from evaluations of consecutive chunks of the same rows (same network,
+    same k): counts and loss sums add up, the mistakes are merged (row indices must already
+    count from the start of the whole input, see ``evaluate(first_row=...)``)."""
+    first = parts[0]
+    confusion = sum((p.confusion for p in parts), np.zeros_like(first.confusion))
+    unpredicted = sum(
+        (np.array([r.support for r in p.per_class]) - p.confusion.sum(axis=1) for p in parts),
+        np.zeros(len(first.class_names), np.int64),
+    )
+    limit = max(p.misclassified_limit for p in parts)
+    mistakes = sorted((m for p in parts for m in p.misclassified), key=lambda m: (-m.probability, m.index))
+    return replace(
+        summarize(confusion, first.class_names, first.network, unpredicted),
+        loss_sum=math.fsum(p.loss_sum for p in parts), top_k=first.top_k,
+        top_k_correct=sum(p.top_k_correct for p in parts), misclassified=tuple(mistakes[:limit]),
+        misclassified_limit=limit,
+    )
 
 
 # --- per-layer statistics over many rows ----------------------------------------------

@@ -11,6 +11,7 @@ with one rounding per step, identical whether the rows arrive at once or in batc
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -21,25 +22,90 @@ from nncli.errors import InputError
 Rows = Sequence[Sequence[float]] | Sequence[float] | np.ndarray
 
 
+class NncliWarning(UserWarning):
+    """The category of every warning nncli gives (``warnings.simplefilter("ignore", NncliWarning)``
+    silences them; ``"error"`` makes them exceptions)."""
+
+
+class ScaledInputWarning(NncliWarning):
+    """Inputs look already scaled while the config still divides them (see ``looks_already_scaled``)."""
+
+
 def check_batch(X: Rows | object, input_size: int, network_name: str) -> np.ndarray:
     """X as a 2-D numeric array (a 1-D X is one sample), without copying an array.
 
-    Raises InputError on ragged rows, a non-numeric dtype, a shape that is not (batch,
-    inputs) or rows of the wrong width.
+    Raises InputError on ragged rows, text, None or other objects, complex numbers, a shape
+    that is not (batch, inputs) (3-D, a scalar, an empty list) or rows of the wrong width.
+    Booleans count as 0 and 1; a (0, inputs) batch is valid and gives 0 rows. NaN and
+    infinities are values like any other (they propagate to the output).
     """
+    matrix = f"a (batch, {input_size}) matrix"
     try:
         arr = np.asarray(X)
-    except ValueError:  # numpy refuses ragged nested lists
-        raise InputError(f"input rows must all have {input_size} values (got rows of different lengths)") from None
+    except (ValueError, TypeError):  # numpy refuses ragged nested lists
+        raise InputError(f"input rows must all have {input_size} values (got rows of different lengths, "
+                         "or lists inside rows)") from None
     if arr.ndim == 1:
+        if arr.size == 0:
+            raise InputError(f"input is empty: expected {matrix} or one row of {input_size} numbers")
         arr = arr[None, :]
     if arr.ndim != 2:
-        raise InputError(f"input must be a (batch, {input_size}) matrix, got shape {arr.shape}")
+        got = f"a {type(X).__name__}" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise InputError(f"input must be {matrix}, got {got}")
+    if arr.dtype.kind == "c":
+        raise InputError(f"input must be real numbers, got {arr.dtype}")
+    if arr.dtype.kind == "O" and _all_real_numbers(arr):  # e.g. an int beyond 64 bits beside others
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:
+            raise InputError("input must be numbers, got an integer too large for float64") from None
     if arr.dtype.kind not in "biuf":
-        raise InputError(f"input must be numeric, got {arr.dtype}")
+        raise InputError(f"input must be numbers, got {_first_non_number(arr)}")
     if arr.shape[1] != input_size:
         raise InputError(f"input rows have {arr.shape[1]} values but network '{network_name}' takes {input_size}")
     return arr
+
+
+_REAL = (int, float, np.integer, np.floating)  # bool is an int: 0 and 1
+
+
+def _all_real_numbers(arr: np.ndarray) -> bool:
+    return all(isinstance(value, _REAL) for value in arr.flat)
+
+
+def _first_non_number(arr: np.ndarray) -> str:
+    """What makes ``arr`` (2-D, not numeric) unusable, naming its first bad value and where."""
+    for (row, col), value in np.ndenumerate(arr):
+        if not isinstance(value, _REAL):
+            shown = value.item() if isinstance(value, np.generic) else value
+            return f"{shown!r} ({type(shown).__name__}) at row {row}, value {col + 1}"
+    return f"{arr.dtype} values"
+
+
+def looks_already_scaled(X: np.ndarray, divide_by: float | None) -> bool:
+    """True if dividing X by ``divide_by`` is probably a mistake: divide_by > 1, every value of
+    X lies in [0, 1] and at least one strictly between 0 and 1.
+
+    Raw data meant for such a config (MNIST pixels 0..255 with ``divide_by: 255``) is whole
+    numbers, so a fraction within [0, 1] suggests the rows were scaled once already and will
+    reach the network 255 times too small. All-zero or 0/1 rows, integer arrays and rows with
+    NaN never trigger it.
+    """
+    if divide_by is None or not divide_by > 1 or X.dtype.kind != "f" or X.size == 0:
+        return False
+    lowest, highest = X.min(), X.max()  # NaN in X makes both comparisons false
+    return bool(lowest >= 0 and highest <= 1 and np.any((X > 0) & (X < 1)))
+
+
+def warn_if_already_scaled(X: np.ndarray, divide_by: float | None) -> bool:
+    """Give a ScaledInputWarning if ``looks_already_scaled(X, divide_by)``; True if it did."""
+    if not looks_already_scaled(X, divide_by):
+        return False
+    warnings.warn(
+        f"every input value is within [0, 1] but the config divides inputs by {divide_by:g} "
+        "(preprocess: divide_by); if they are already scaled, use preprocess=False "
+        "(on the command line: --divide-by 1)", ScaledInputWarning, stacklevel=3)
+    return True
 
 
 def check_fits(source_values: np.ndarray, converted: np.ndarray, dtype: np.dtype, first_row: int = 0,

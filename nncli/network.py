@@ -16,7 +16,7 @@ import numpy as np
 
 from nncli.config import LayerSpec, NetworkSpec, Preprocess, load_spec
 from nncli.engine import Buffers, Engine, LayerObserver, probabilities, probabilities_source, tile_rows_for
-from nncli.inputs import Rows, check_batch, check_divide_by, prepare
+from nncli.inputs import Rows, check_batch, check_divide_by, prepare, warn_if_already_scaled
 
 @dataclass(frozen=True)
 class LayerTrace:
@@ -50,13 +50,11 @@ class ForwardTrace:
         return self.layers[-1].Z
 
     @property
-    def predicted(self) -> np.ndarray | None:
-        """The index of the largest probability in each row, an object array (batch,) of
-        Python ints, with None for a row whose probabilities hold NaN (no class is predicted;
-        see ``predicted_classes``); None for a 1-unit output."""
-        if self.probabilities is None:
-            return None
-        return predicted_classes(self.probabilities)
+    def predicted(self) -> np.ndarray:
+        """The predicted class of each row (``output_classes``): an object array (batch,) of
+        Python ints, None for a row where no class is predicted. The index of the largest
+        probability; for a 1-unit output, 1 where y > 0.5, else 0."""
+        return output_classes(self.output, self.probabilities)
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,10 @@ class OutputChunk:
     """Consecutive output rows from ``Network.predict_batches``.
 
     ``Y`` (rows, output units) holds the outputs of input rows ``start`` .. ``start + rows - 1``
-    (0-based, counted over all batches); it is a new array the caller owns. When asked for
-    and the output has 2+ units, ``probabilities`` (rows, classes) are those of
-    ``ForwardTrace.probabilities`` and ``predicted`` (rows,) their argmax (``predicted_classes``: None for a NaN row).
+    (0-based, counted over all batches); it is a new array the caller owns. When asked for,
+    ``predicted`` (rows,) are the classes of ``ForwardTrace.predicted`` (``output_classes``)
+    and, if the output has 2+ units, ``probabilities`` (rows, classes) those of
+    ``ForwardTrace.probabilities``.
     """
 
     start: int
@@ -80,27 +79,15 @@ class Network:
 
     def __init__(self, spec: NetworkSpec) -> None:
         self.spec = spec
+        self.name: str = spec.name
+        self.input_size: int = spec.input_size
+        self.output_size: int = spec.output_size
+        self.classes: tuple[str, ...] | None = spec.classes
         self.layers: tuple[LayerSpec, ...] = spec.layers
         self.dtype = np.dtype(spec.dtype)
         self.tile_rows = tile_rows_for(self.layers, self.dtype)  # rows per tile of nncli.engine
         # "Y", "A", "Z" or None: see nncli.engine.probabilities_source
         self.probabilities_from = probabilities_source(self.layers)
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def input_size(self) -> int:
-        return self.spec.input_size
-
-    @property
-    def output_size(self) -> int:
-        return self.spec.output_size
-
-    @property
-    def classes(self) -> tuple[str, ...] | None:
-        return self.spec.classes
 
     def __repr__(self) -> str:
         shapes = " → ".join([str(self.input_size), *(str(layer.units) for layer in self.layers)])
@@ -124,8 +111,14 @@ class Network:
         trace's X is X itself (read-only) when it needs no conversion (the network's dtype,
         C-ordered, no divide_by), else the converted copy. ``first_row`` and ``source`` only
         name X's origin in messages about bad values.
+
+        With ``preprocess`` (the default) X is first divided by the config's
+        ``preprocess: divide_by``, with a ScaledInputWarning if X looks scaled already (see
+        nncli.inputs.looks_already_scaled); ``preprocess=False`` gives X to the first layer
+        as it is. Raises InputError (an NncliError) on anything wrong with X (check_batch).
         """
         X = check_batch(X, self.input_size, self.name)
+        warn_if_already_scaled(X, self._divide_by(preprocess))
         engine = self._engine(preprocess)
         ready = engine.ready(X)  # X needs no conversion: the trace shows it (read-only) rather than a copy
         keep = Buffers.allocate(self.layers, self.dtype, self.input_size, X.shape[0], share_identity=False,
@@ -141,8 +134,10 @@ class Network:
         return ForwardTrace(X=keep.x, layers=traces, probabilities=P, probabilities_from=self.probabilities_from)
 
     def predict(self, X: Rows, preprocess: bool = True) -> np.ndarray:
-        """Only the output Y (batch, output units), without keeping intermediate layers."""
+        """Only the output Y (batch, output units), without keeping intermediate layers; X and
+        ``preprocess`` as for ``forward``."""
         X = check_batch(X, self.input_size, self.name)
+        warn_if_already_scaled(X, self._divide_by(preprocess))
         out = np.empty((X.shape[0], self.output_size), self.dtype)  # (batch, output units)
         for start, Y, _A in self._engine(preprocess).run([X]):
             out[start : start + Y.shape[0]] = Y
@@ -167,16 +162,17 @@ class Network:
         classes (as ``ForwardTrace``). ``observer(k, A_k, Z_k)`` sees every layer of every
         tile (views valid only during the call), e.g. for ``nncli.evaluate.BatchStats``.
         ``first_row`` and ``source`` only name the row and file in messages about bad values.
+        ``preprocess`` as for ``forward`` (at most one ScaledInputWarning, for the first batch
+        that looks scaled already).
         """
         where = self.probabilities_from if predicted else None
+        batches = self._warn_once_if_scaled(batches, self._divide_by(preprocess))
         run = self._engine(preprocess).run(batches, observer, where == "A", first_row, source)
         for start, Z, A in run:
             Y = Z.copy()
             P = probabilities(where, Y, A)
-            if P is None:
-                yield OutputChunk(start=start, Y=Y)
-            else:
-                yield OutputChunk(start=start, Y=Y, predicted=predicted_classes(P), probabilities=P)
+            classes = output_classes(Y, P) if predicted else None
+            yield OutputChunk(start=start, Y=Y, predicted=classes, probabilities=P)
 
     def probabilities_source(self) -> str | None:
         """Where the probabilities come from ("Y", "A", "Z" or None): see
@@ -189,6 +185,14 @@ class Network:
         divide_by is zero, not finite, or out of the dtype's range (see divide_by_problem)."""
         check_divide_by(divide_by, self.dtype)
         return Network(replace(self.spec, preprocess=Preprocess(divide_by=divide_by)))
+
+    @staticmethod
+    def _warn_once_if_scaled(batches: Iterable[np.ndarray], divide_by: float | None) -> Iterator[np.ndarray]:
+        warned = divide_by is None
+        for batch in batches:
+            if not warned and isinstance(batch, np.ndarray):
+                warned = warn_if_already_scaled(batch, divide_by)
+            yield batch
 
     def _divide_by(self, preprocess: bool) -> float | None:
         return self.spec.preprocess.divide_by if preprocess else None
@@ -208,7 +212,8 @@ def load_network(path: str | Path, dtype: str | None = None) -> Network:
 def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
     """The predicted class of each row of (batch, n) scores or probabilities: an object array
     (batch,) holding the argmax of the row as a Python int (the first on ties), or None where
-    the row holds NaN (no class is predicted). Scaling, shifting and softmax keep the order.
+    no class is predicted: the row holds NaN, or every score is -inf (its softmax is NaN).
+    Scaling, shifting and softmax keep the order, so scores and their softmax agree.
 
     None rather than a number such as -1, which would silently pick the last class when
     used as an index: numpy refuses an object array as an index and a list refuses None.
@@ -216,5 +221,25 @@ def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
     """
     classes = np.argmax(probabilities, axis=1).astype(object)  # Python ints
     if probabilities.size:
-        classes[np.isnan(probabilities).any(axis=1)] = None
+        none = np.isnan(probabilities).any(axis=1) | (np.max(probabilities, axis=1) == -np.inf)
+        classes[none] = None
+    return classes
+
+
+BINARY_THRESHOLD = 0.5
+
+
+def output_classes(Y: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
+    """The predicted class of each row of a network's output, the one rule ``forward``,
+    ``predict_batches`` and ``evaluate`` share: an object array (batch,) of Python ints or None.
+
+    With 2+ output units, ``predicted_classes(probabilities)``. With one unit, Y (batch, 1)
+    is read as the probability of class 1 (a sigmoid or step output): class 1 where
+    y > 0.5, class 0 otherwise (y = 0.5 exactly included), None where y is NaN.
+    """
+    if probabilities is not None:
+        return predicted_classes(probabilities)
+    y = Y[:, 0]
+    classes = (y > BINARY_THRESHOLD).astype(np.int64).astype(object)
+    classes[np.isnan(y)] = None
     return classes

@@ -17,7 +17,7 @@ Non-finite scores (documented, and the same as ``activations.softmax``):
   limit as they grow together), the others get 0; log-probabilities -log(count) and -inf;
 * a row containing ``nan``, or whose entries are all ``-inf``: nan everywhere (0/0);
 * the predicted class is the index of the largest score (the first one on ties, so a +inf
-  entry wins), or None for a row containing nan.
+  entry wins), or None for a row containing nan or only -inf (``nncli.network.predicted_classes``).
 """
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def softmax_rows(scores: np.ndarray, temperature: float = 1.0, log: bool = False
 
 
 def predicted(scores: np.ndarray) -> tuple[int | None, ...]:
-    """Per row of ``scores`` (rows, n): the index of the largest score (first on ties), None if a nan is in the row.
+    """Per row of ``scores`` (rows, n): the index of the largest score (first on ties), None if a nan is in the row
+    or every score is -inf (as ``forward`` says for such a row: ``predicted_classes``).
 
     Dividing by T > 0, subtracting C and exp all keep the order, so this is also the
     argmax of the probabilities, without the ties their rounding can create.

@@ -13,11 +13,22 @@ own rules, close to YAML 1.2's core schema:
 - tags other than the standard ones are an error.
 
 Every value keeps its position as a :class:`~nncli.errors.Mark` (1-based line and column).
+
+Limits, checked before anything is built (a config is a file people pass around, so reading
+one must be safe): a file over MAX_CONFIG_BYTES is refused before it is read (a device or a
+pipe is read up to that size); before composing, one pass over PyYAML's event stream (which
+is flat, neither recursive nor expanding) refuses nesting deeper than MAX_DEPTH, an alias
+that refers to the value containing it, and aliases that would add more than
+document expand to more than MAX_VALUES values (the "billion laughs" pattern of nested
+aliases hits this at once). Each error names the line of the alias or value at fault.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -41,7 +52,18 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:map", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary",
     "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value",
 }
-_MAX_DEPTH = 64
+MAX_DEPTH = 64  # levels of lists/mappings; a config needs about 6 (layers, a layer, W, a row)
+# Values (scalars, lists and mappings, keys included) a document may expand to, aliases
+# expanded: 200,000 is 4.4 times the MNIST network's 45,360 weights and biases written inline.
+# Reading costs ~50 us and ~600 bytes a value (PyYAML's nodes, then nncli's), so the largest
+# document allowed takes ~10 s and ~120 MB; the check itself stops a larger one within ~1.5 s.
+MAX_VALUES = 200_000
+# 8 MiB: the MNIST network (784-50-100-10) written inline with every float at full precision
+# (repr, ~20 characters) is 0.9 MiB; larger weights belong in .npy/.npz files.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+# Syntax errors are re-read by the pure-Python parser for the same wording on every install,
+# up to this size (~0.5 s); in a larger file libyaml's message is reported as it is.
+_PURE_PYTHON_MAX = 256 * 1024
 # libyaml's composer when PyYAML was built with it (10x faster); both only compose nodes.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -87,11 +109,16 @@ def read_text(path: str | Path, what: str = "file") -> str:
     if p.is_dir():
         raise ConfigError(f"is a directory, not a {what}", Mark(shown))
     try:
-        data = p.read_bytes()
+        data = _read_limited(p, shown, what)
     except PermissionError:
         raise ConfigError("permission denied", Mark(shown)) from None
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror}", Mark(shown)) from None
+    return _decode(data, shown, what)
+
+
+def _decode(data: bytes, shown: str, what: str) -> str:
+    """UTF-8 text without a byte-order mark; ConfigError at the first bad byte, or when empty."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -108,8 +135,48 @@ def read_text(path: str | Path, what: str = "file") -> str:
     return text
 
 
+STDIN = "<stdin>"  # how a config read from standard input is named in messages
+
+
+def is_stdin(path: str | Path) -> bool:
+    """True for ``-``, the name that means "read standard input"."""
+    return str(path) == "-"
+
+
+def read_stdin(what: str = "config") -> str:
+    """Standard input as UTF-8 text (errors name ``<stdin>:line:col``), like ``read_text``."""
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    data = stream.read(MAX_CONFIG_BYTES + 1) if stream else sys.stdin.read(MAX_CONFIG_BYTES + 1).encode("utf-8")
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{what} on stdin sends more than {_mib(MAX_CONFIG_BYTES)}, the limit for a config",
+                          Mark(STDIN))
+    return _decode(data, STDIN, what)
+
+
+def _read_limited(path: Path, shown: str, what: str) -> bytes:
+    """The bytes of ``path``, at most MAX_CONFIG_BYTES: a regular file is refused on its size
+    before it is read; a device or a pipe (``/dev/zero``, ``<(cmd)``) is read up to the limit."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{what} is {_mib(info.st_size)}, over the limit of {_mib(MAX_CONFIG_BYTES)} "
+                              f"(put large weights in .npy/.npz files)", Mark(shown))
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{what} is not a regular file and sends more than {_mib(MAX_CONFIG_BYTES)}, "
+                          f"the limit for a config", Mark(shown))
+    return data
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.3g} MiB"
+
+
 def load(path: str | Path) -> YNode:
-    """Read and parse a YAML file strictly; the root node keeps positions in ``path``."""
+    """Read and parse a YAML file strictly; the root node keeps positions in ``path``.
+    ``-`` reads standard input, and positions then name ``<stdin>``."""
+    if is_stdin(path):
+        return parse(read_stdin("config"), STDIN)
     return parse(read_text(path, "config file"), str(path))
 
 
@@ -117,9 +184,13 @@ def parse(text: str, path: str = "<string>") -> YNode:
     """Parse YAML text strictly (see the module docstring); errors name ``path:line:column``."""
     try:
         try:
+            check_bounds(text, path, _COMPOSER)
             root = yaml.compose(text, Loader=_COMPOSER)
         except yaml.YAMLError:
+            if len(text) > _PURE_PYTHON_MAX:
+                raise  # libyaml's own wording: the pure-Python parser takes ~70 us a value
             # Report the pure-Python parser's wording and position, the same on every install.
+            check_bounds(text, path, yaml.SafeLoader)
             root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -131,23 +202,102 @@ def parse(text: str, path: str = "<string>") -> YNode:
         raise ConfigError(f"YAML error: {' '.join(str(err).split())}", Mark(path)) from None
     if root is None:
         raise ConfigError("empty config file (no YAML document)", Mark(path))
-    return _convert(root, path, 0)
+    return _convert(root, path, 0, {})
+
+
+_OPEN_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def check_bounds(text: str, path: str, loader: type = yaml.SafeLoader) -> None:
+    """ConfigError if ``text`` nests deeper than MAX_DEPTH (counting what aliases bring in),
+    has an alias to the value containing it, or expands to more than MAX_VALUES values.
+
+    One pass over the parser's events, before any node is composed: for each anchor it keeps
+    the number of values its node expands to and its height, so nothing is ever expanded. The
+    pass stops at the first problem, before the parser reads further (libyaml's scanner slows
+    down quadratically on deep flow nesting). Syntax errors are left to the composer (raised
+    as yaml.YAMLError from here too, at the same place).
+    """
+    stack: list[list[Any]] = [[0, 0, None]]  # per open collection: [values inside, height, anchor]
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, height) of its finished node
+    open_anchors: set[str] = set()
+    total = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = _event_mark(event, path)
+            if event.anchor in open_anchors:
+                raise ConfigError(f"alias *{event.anchor} refers to a value that contains it (a recursive anchor)", mark)
+            if event.anchor not in sizes:
+                continue  # an undefined alias: the composer names it
+            values, height = sizes[event.anchor]
+            total += values
+            if total > MAX_VALUES:
+                raise ConfigError(f"YAML document expands to more than {MAX_VALUES:,} values, the limit "
+                                  f"(alias *{event.anchor} brings in {values:,})", mark)
+            _nest_check(len(stack) - 1 + height, mark)
+            _add(stack, values, height)
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            if total > MAX_VALUES:
+                raise ConfigError(f"YAML document has more than {MAX_VALUES:,} values, the limit "
+                                  f"(put large weights in .npy/.npz files)", _event_mark(event, path))
+            _add(stack, 1, 0)
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, 0)
+        elif isinstance(event, _OPEN_EVENTS):
+            total += 1
+            _nest_check(len(stack), _event_mark(event, path))
+            stack.append([0, 0, event.anchor])
+            if event.anchor is not None:
+                open_anchors.add(event.anchor)
+        elif isinstance(event, _CLOSE_EVENTS):
+            values, height, anchor = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = (values + 1, height + 1)
+                open_anchors.discard(anchor)
+            _add(stack, values + 1, height + 1)
+
+
+def _event_mark(event: yaml.Event, path: str) -> Mark:
+    return Mark(path, event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _add(stack: list[list[Any]], values: int, height: int) -> None:
+    top = stack[-1]
+    top[0] += values
+    top[1] = max(top[1], height)
+
+
+def _nest_check(depth: int, mark: Mark) -> None:
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"YAML nested more than {MAX_DEPTH} levels deep (the limit)", mark)
 
 
 def _mark(node: yaml.Node, path: str) -> Mark:
     return Mark(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, path: str, depth: int) -> YNode:
+def _convert(node: yaml.Node, path: str, depth: int, done: dict[int, YNode]) -> YNode:
+    """The YNode of ``node``; ``done`` maps nodes already converted (an alias's target, by id)
+    to their YNode, so an aliased value is converted once and shared, never copied."""
+    if id(node) in done:
+        return done[id(node)]
+    result = _convert_new(node, path, depth, done)
+    done[id(node)] = result
+    return result
+
+
+def _convert_new(node: yaml.Node, path: str, depth: int, done: dict[int, YNode]) -> YNode:
     mark = _mark(node, path)
-    if depth > _MAX_DEPTH:
-        raise ConfigError("YAML nested too deeply (recursive anchor?)", mark)
+    if depth > MAX_DEPTH:  # pragma: no cover (check_bounds refuses this first)
+        raise ConfigError(f"YAML nested more than {MAX_DEPTH} levels deep (the limit)", mark)
     if node.tag not in _STANDARD_TAGS and node.tag != "!":
         raise ConfigError(f"YAML tag '{node.tag}' is not allowed", mark)
     if isinstance(node, yaml.ScalarNode):
         return YNode(_scalar(node, mark), mark)
     if isinstance(node, yaml.SequenceNode):
-        return YNode([_convert(item, path, depth + 1) for item in node.value], mark)
+        return YNode([_convert(item, path, depth + 1, done) for item in node.value], mark)
     if isinstance(node, yaml.MappingNode):
         values: dict[str, YNode] = {}
         key_marks: dict[str, Mark] = {}
@@ -162,7 +312,7 @@ def _convert(node: yaml.Node, path: str, depth: int) -> YNode:
                     f"duplicate key '{key}' (first defined at line {first.line}, column {first.column})",
                     key_mark,
                 )
-            values[key] = _convert(value_node, path, depth + 1)
+            values[key] = _convert(value_node, path, depth + 1, done)
             key_marks[key] = key_mark
         return YNode(values, mark, key_marks)
     raise ConfigError("unsupported YAML node", mark)  # pragma: no cover

@@ -13,6 +13,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+REQUIRE_SHARED_DATA = "NNCLI_REQUIRE_SHARED_DATA"
+"""Set (to anything but empty or 0) where ../shared/data must be present, e.g. in CI: a test
+that needs a missing file fails instead of skipping."""
+
+
+def missing_shared(*paths: Path) -> Path | None:
+    """The first of ``paths`` (files under ../shared/data) that does not exist, else None."""
+    return next((path for path in paths if not path.is_file()), None)
+
+
+def need_shared(*paths: Path) -> None:
+    """Skip the calling test, naming the first of ``paths`` that is missing, when the
+    repository was cloned without ../shared/data beside it (see its README); fail instead
+    when NNCLI_REQUIRE_SHARED_DATA is set."""
+    missing = missing_shared(*paths)
+    if missing is None:
+        return
+    reason = f"needs {missing}, which is missing (the shared reference data is not beside this clone)"
+    if os.environ.get(REQUIRE_SHARED_DATA, "") not in ("", "0"):
+        pytest.fail(f"{reason}; {REQUIRE_SHARED_DATA} is set")
+    pytest.skip(reason)
 
 
 @dataclass

@@ -46,7 +46,7 @@ def test_json_round_trip_matches_api(cli):
 
 def test_json_probabilities_null_for_one_unit(cli):
     doc = json.loads(cli("forward", CONFIGS / "xor.yaml", "-f", "json").stdout)
-    assert doc["probabilities"] is None and doc["predicted"] is None
+    assert doc["probabilities"] is None and doc["predicted"] == [0, 1, 1, 0]  # class 1 where y > 0.5
     assert doc["output"] == [[0.0], [1.0], [1.0], [0.0]]
 
 
@@ -236,3 +236,117 @@ def test_python_dash_m_and_results_on_stdout(nncli_process):
     result = nncli_process("forward", THREE, "-f", "json")
     assert result.exit_code == 0 and result.stderr == ""
     assert json.loads(result.stdout)["output"][0][0] == pytest.approx(0.31682708, abs=1e-8)
+
+
+# --- --expect golden.json ---------------------------------------------------------------
+
+
+def _golden(cli, tmp_path, *args, change=None):
+    """The -f json document of ``forward THREE *args`` written to tmp_path/golden.json, after ``change(doc)``."""
+    document = json.loads(cli("forward", THREE, *args, "-f", "json").stdout)
+    if change is not None:
+        change(document)
+    path = tmp_path / "golden.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "npy"])
+def test_expect_passes_and_leaves_stdout_alone(cli, tmp_path, fmt):
+    golden = _golden(cli, tmp_path, *_batch())
+    plain = cli("forward", THREE, *_batch(), "-f", fmt)
+    checked = cli("forward", THREE, *_batch(), "-f", fmt, "--expect", golden)
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.stdout_bytes == plain.stdout_bytes  # the report is on stderr only
+    assert "All 9 arrays match" in checked.stderr
+    assert "|a - b| <= atol + rtol·|b| (numpy.isclose), rtol=1e-05, atol=1e-08" in checked.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_expect_mismatch_exits_3_with_the_first_entry_outside(cli, tmp_path, fmt):
+    def nudge(document):
+        document["layers"][1]["Z"][2][1] += 1e-3  # layer 2's Z, row 2, unit 1
+        document["predicted"][0] = 0
+
+    golden = _golden(cli, tmp_path, *_batch(), change=nudge)
+    result = cli("forward", THREE, *_batch(), "-f", fmt, "--expect", golden)
+    assert result.exit_code == 3
+    lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.startswith(("layers", "predicted"))}
+    assert "row 2, unit 1" in lines["layers[2].Z"] and "0.001" in lines["layers[2].Z"]
+    assert [cell.strip() for cell in lines["predicted"].split("│")[-2:]] == ["1", "row 0"]
+    assert result.stderr.endswith(f"2 of 9 arrays differ from {golden}: layers[2].Z, predicted\n")
+    assert result.stdout == cli("forward", THREE, *_batch(), "-f", fmt).stdout
+    # numpy.isclose's rule: |a - b| <= atol + rtol·|b|
+    golden = _golden(cli, tmp_path, *_batch(), change=lambda d: d["layers"][1]["Z"][2].__setitem__(1, 0.5))
+    actual = json.loads(cli("forward", THREE, *_batch(), "-f", "json").stdout)["layers"][1]["Z"][2][1]
+    bound = abs(actual - 0.5)
+    assert cli("forward", THREE, *_batch(), "--expect", golden, "--atol", str(bound * 1.001), "--rtol", "0").exit_code == 0
+    assert cli("forward", THREE, *_batch(), "--expect", golden, "--atol", str(bound * 0.999), "--rtol", "0").exit_code == 3
+    assert cli("forward", THREE, *_batch(), "--expect", golden, "--atol", "0", "--rtol", str(bound / 0.5 * 1.001)).exit_code == 0
+
+
+def test_expect_streams_every_row_and_checks_layers_of_a_file(cli, tmp_path):
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "x.npy", rng.uniform(-5, 5, size=(2500, 4)).astype(np.float32))
+    args = [IRIS, "-i", tmp_path / "x.npy", "--dtype", "float32"]
+    (tmp_path / "golden.json").write_text(cli("forward", *args, "-f", "json").stdout)
+    (tmp_path / "outputs.json").write_text(cli("forward", *args, "-f", "json", "--no-layers").stdout)
+    for golden, arrays in (("golden.json", 7), ("outputs.json", 3)):
+        for extra in (["-f", "npy", "-o", tmp_path / "y.npy"], ["-f", "csv", "--batch-size", "7"], ["--max-rows", "3"]):
+            result = cli("forward", *args, *extra, "--expect", tmp_path / golden)
+            assert result.exit_code == 0, (golden, extra, result.stderr)
+            assert f"All {arrays} arrays match" in result.stderr
+            assert "2500×5" in result.stderr or arrays == 3
+    result = cli("forward", *args, "--rows", "0:2499", "-f", "csv", "--expect", tmp_path / "golden.json")
+    assert result.exit_code == 3 and "golden is 2500×3" in result.stderr
+
+
+def test_expect_of_a_different_network_and_of_nan(cli, tmp_path, write):
+    golden = _golden(cli, tmp_path, *_batch())
+    two_layers = write("two.yaml", "layers:\n  - activation: sigmoid\n    weights: [[0.1, 0.3], [0.2, 0.4]]\n"
+                                   "    bias: [0.1, 0.2]\n  - activation: identity\n    weights: [[1, 0], [0, 1]]\n"
+                                   "    bias: [0, 0]\n")
+    result = cli("forward", two_layers, *_batch(), "--expect", golden)
+    assert result.exit_code == 3
+    assert "not computed by this run" in result.stderr and "layers[1].A" in result.stderr
+    nan_net = write("nan.yaml", "allow_nonfinite: true\nlayers:\n  - activation: softmax\n"
+                                "    weights: [[.nan, 1]]\n    bias: [0, 0]\n")
+    (tmp_path / "nan.json").write_text(cli("forward", nan_net, "-x", "1", "-f", "json").stdout)
+    assert '"predicted": [null]' in (tmp_path / "nan.json").read_text()
+    assert cli("forward", nan_net, "-x", "1", "--expect", tmp_path / "nan.json").exit_code == 0
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"output": [[1, 2]],\n  "layers": [1 2]}', "golden.json:2:16: not JSON: Expecting ',' delimiter"),
+    ("", "golden.json:1:1: not JSON: Expecting value"),
+    ("[1, 2]", "golden.json: a golden file is a JSON object with 'output' (what nncli forward -f json writes)"),
+    ('{"output": [["x"]]}', "golden.json: 'output' must be a list of rows of numbers"),
+    ('{"output": [[1]], "predicted": [true]}', "golden.json: 'predicted' must be a list of class numbers (or null)"),
+])
+def test_bad_golden_files_exit_1_before_any_output(cli, tmp_path, text, message):
+    (tmp_path / "golden.json").write_text(text)
+    result = cli("forward", THREE, "-f", "csv", "--expect", tmp_path / "golden.json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Error: {tmp_path / message}") and result.stderr.count("\n") == 1
+
+
+def test_expect_option_errors(cli, tmp_path):
+    golden = _golden(cli, tmp_path)
+    assert cli("forward", THREE, "--expect", tmp_path / "none.json").stderr.startswith(
+        f"Error: {tmp_path / 'none.json'}: cannot read")
+    result = cli("forward", THREE, "--expect", golden, "--rtol", "-1")
+    assert result.exit_code == 1 and result.stderr == "Error: --rtol and --atol must be finite and >= 0, not -1 and 1e-08\n"
+    assert cli("forward", THREE, "--expect", golden, "--atol", "x").exit_code == 1
+    result = cli("forward", THREE, "--rtol", "1e-3")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --rtol and --atol are the tolerances of --expect GOLDEN.json: give it too\n"
+    result = cli("forward", THREE, "--no-layers", "--engine", "onnxruntime", "--expect", golden)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {golden} holds layers, which --engine onnxruntime does not compute: compare them "
+                             "with the numpy engine, or write the golden file with --no-layers\n")
+
+
+def test_help_states_the_tolerance_rule_and_exit_code(cli):
+    text = " ".join(cli("forward", "--help").stdout.replace("│", " ").split())
+    assert "|a − b| ≤ atol + rtol·|b| (numpy.isclose's rule" in text
+    assert "exits with 3 when anything is outside it" in text

@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nncli import yamlstrict
+
 from nncli.config import load_spec
 from nncli.errors import ConfigError
 
@@ -127,14 +129,14 @@ def test_unreadable_file(tmp_path, cli, monkeypatch):
     # Tests run as root in CI, where chmod 0 does not stop reading: simulate the OS refusing.
     path = tmp_path / "secret.yaml"
     path.write_text("layers: []\n")
-    real = Path.read_bytes
+    real = open
 
-    def refuse(self):
-        if self == path:
+    def refuse(file, *args, **kwargs):
+        if Path(file) == path:
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(yamlstrict, "open", refuse, raising=False)  # the config is opened there
     result = cli("validate", path)
     assert result.exit_code == 1 and result.stderr == f"Error: {path}: permission denied\n"
 

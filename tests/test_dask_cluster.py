@@ -151,9 +151,11 @@ def test_workers_write_npy_file_and_one_file_per_shard(cli, data, cli_cluster, t
 
 def test_evaluate_json_equals_single_process(cli, data, cli_cluster):
     config = data / "mnist_book.yaml"
-    args = ["evaluate", config, "-i", data / "parts", "-l", data / "labels.npy", "-f", "json", "--rows", "7:23000"]
-    out = _same(cli, args, [*args, "--dask", cli_cluster])
-    assert json.loads(out)["samples"] == 22_993
+    args = ["evaluate", config, "-i", data / "parts", "-l", data / "labels.npy", "-f", "json", "--rows", "7:23000",
+            "--top-k", "3", "--misclassified", "5"]
+    out = _same(cli, args, [*args, "--dask", cli_cluster])  # the loss too, a float sum: added in the same order
+    document = json.loads(out)
+    assert document["samples"] == 22_993 and document["loss"] > 0 and len(document["misclassified"]) == 5
 
 
 @pytest.mark.skipif(not (MNIST / "t10k-images-idx3-ubyte.gz").exists(), reason="needs MNIST in ../shared/data")

@@ -139,7 +139,7 @@ def test_stdin_is_sniffed_or_named(tmp_path, name):
 def test_stdin_can_be_read_once_only():
     with open_inputs("-", stdin=io.BytesIO(b"1,2\n3,4\n")) as source:
         assert source.read_all().shape == (2, 2)
-        with pytest.raises(InputError, match="stdin can only be read once"):
+        with pytest.raises(InputError, match=r"<stdin>: can only be read once \(stdin or a pipe\)"):
             source.read_all()
 
 
@@ -216,7 +216,7 @@ GOOD_IDX = idx_bytes(M.reshape(7, 2, 3))
 BAD_FILES = {
     "empty.csv": (b"", "empty.csv: empty file"),
     "blank.csv": (b"\n  \n# only a comment\n", "no rows"),
-    "header-only.csv": (b"a,b\n", "has a header line but no rows"),
+    "header-only.csv": (b"a,b\n", r"has a header line \(line 1\) but no rows"),
     "word.csv": (b"1,2,3\n4,5,6\n7,x7,9\n", r"word.csv:3:3: 'x7' is not a number \(value 2\)"),
     "empty-field.csv": (b"1,2,3\n" * 20 + b"4,5,\n", r"empty-field.csv:21:5: value 3 is empty"),
     "ragged.csv": (b"1,2,3\n4,5\n", r"ragged.csv:2: row has 2 values but the first row \(line 1\) has 3"),
@@ -500,3 +500,57 @@ def test_the_data_package_imports_neither_typer_nor_rich_and_no_private_names():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 assert not [a.name for a in node.names if a.name.startswith("_")], f"{path.name}: {ast.dump(node)}"
+
+
+# --- CSV header: --header/--no-header, and a ;-separated file (issue 9, smaller list) ---
+
+
+@pytest.mark.parametrize("header, rows, columns", [
+    (None, [[0, 1], [1, 0.5]], None),  # auto: a line of numbers is data
+    (True, [[1, 0.5]], ("0", "1")),
+    (False, [[0, 1], [1, 0.5]], None),
+])
+def test_a_numeric_header_needs_header_true(tmp_path, header, rows, columns):
+    path = tmp_path / "x.csv"
+    path.write_text("0,1\n1,0.5\n")
+    with open_inputs(path, header=header) as source:
+        assert source.read_all().tolist() == rows and source.columns == columns
+
+
+def test_no_header_makes_a_text_first_line_an_error(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match=r"x.csv:1:1: 'a' is not a number \(value 1\)"):
+        open_inputs(path, header=False)
+
+
+def test_header_is_refused_for_other_formats(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text("[1, 2]\n")
+    with pytest.raises(InputError, match="a header line is a CSV/TSV matter; jsonl input has none"):
+        open_inputs(path, header=True)
+
+
+@pytest.mark.parametrize("text, line", [("1;2\n", 1), ("# comment\n1.5 ; -2e3\n3;4\n", 2)])
+def test_semicolon_separated_rows_are_named_as_such(tmp_path, text, line):
+    path = tmp_path / "x.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=rf"x.csv:{line}: values are separated by ';', but csv values by ','; "
+                                         r"replace them \(e.g. with tr ';' ','\)"):
+        open_inputs(path)
+
+
+def test_a_header_with_no_rows_names_its_line(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("\na;b\n")
+    with pytest.raises(InputError, match=r"x.csv: has a header line \(line 2\) but no rows"):
+        open_inputs(path)
+
+
+def test_header_options_on_the_command_line(tmp_path, nncli_process):
+    path = tmp_path / "x.csv"
+    path.write_text("0,1\n1.0,0.5\n")
+    result = nncli_process("forward", "configs/three_layer.yaml", "-i", path, "-f", "csv", "--header")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 2
+    result = nncli_process("forward", "configs/three_layer.yaml", "-i", path, "-f", "csv", "--no-header")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 3

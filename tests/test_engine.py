@@ -158,7 +158,8 @@ def test_predicted_matches_forward_trace(tmp_path):
     assert np.array_equal(chunk.predicted, net.forward(X).predicted)
     one_unit = _network(tmp_path, ["relu", "sigmoid"], [4, 5, 1], "float64")
     (chunk,) = one_unit.predict_batches([np.ones((3, 4))], predicted=True)
-    assert chunk.predicted is None
+    assert chunk.probabilities is None
+    assert np.array_equal(chunk.predicted, one_unit.forward(np.ones((3, 4))).predicted)
 
 
 def test_observer_sees_every_layer_of_every_tile(tmp_path):

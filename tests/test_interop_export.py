@@ -16,7 +16,7 @@ from nncli.config import load_spec  # noqa: E402
 from nncli.interop.onnx_export import ExportError, export_model, lowest_opset  # noqa: E402
 from nncli.network import Network, load_network  # noqa: E402
 
-from tests.conftest import CONFIGS, SHARED_DATA  # noqa: E402
+from tests.conftest import CONFIGS, SHARED_DATA, need_shared  # noqa: E402
 
 # Parameters away from their defaults, for every activation that has some.
 PARAMS = {
@@ -58,8 +58,7 @@ def config_paths(tmp_path: Path, name: str) -> Path:
     path = CONFIGS / name
     if name == "mnist_book.yaml":
         weights = SHARED_DATA / "book-ch03" / "sample_weight.npz"
-        if not weights.exists():
-            pytest.skip(f"mnist_book.yaml needs {weights}, which is absent")
+        need_shared(weights)
         shutil.copy(path, tmp_path / name)
         (tmp_path / "sample_weight.npz").symlink_to(weights)
         path = tmp_path / name
@@ -127,9 +126,6 @@ def test_lowest_opset_and_opset_errors(tmp_path):
 
 
 def test_divide_by_is_the_first_node_and_dtype_is_kept(tmp_path):
-    weights = SHARED_DATA / "book-ch03" / "sample_weight.npz"
-    if not weights.exists():
-        pytest.skip(f"needs {weights}, which is absent")
     model = export_model(load_spec(config_paths(tmp_path, "mnist_book.yaml")))
     first = model.graph.node[0]
     assert first.op_type == "Div" and first.input[0] == "X"

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from nncli.errors import InputError, NncliError
-from nncli.interop.golden import EXIT_MISMATCH, arrays_of, compare, load_golden
+from nncli.interop.golden import EXIT_MISMATCH, arrays_of, compare, compare_arrays, golden_arrays, load_golden
 from nncli.network import load_network
 from nncli.render.golden import render_golden
 from nncli.render.jsonout import dumps
@@ -61,7 +61,7 @@ def test_predicted_shapes_nan_and_missing_arrays():
     report = compare({"output": network.predict(X), "predicted": network.forward(X).predicted}, golden)
     bad = {c.name: c for c in report.failed}
     assert bad["predicted"].first == (1, 0)
-    assert bad["output"].note == "shape (3, 3), golden (2, 3)"
+    assert bad["output"].note == "golden is 2×3"
     assert bad["layers[1].A"].note == "not computed by this run"
     nan = compare({"output": np.array([[np.nan, np.inf]])}, {"output": [["nan", "inf"]]})
     assert nan.ok
@@ -73,7 +73,7 @@ def test_bad_golden_files_are_input_errors(tmp_path):
     with pytest.raises(InputError, match=r"g.json: a golden file is a JSON object with 'output'"):
         load_golden(path)
     path.write_text("{nope")
-    with pytest.raises(InputError, match=r"g.json: not JSON"):
+    with pytest.raises(InputError, match=r"g.json:1:2: not JSON: Expecting property name"):
         load_golden(path)
     with pytest.raises(InputError, match=r"g.json: 'output' must be a list of rows of numbers"):
         compare({"output": np.zeros((1, 1))}, {"output": [["x"]]}, source="g.json")
@@ -90,8 +90,8 @@ def test_report_renders_every_array():
     console = Console(file=io.StringIO(), width=120, no_color=True)
     render_golden(console, compare(arrays_of(network.forward(X)), golden, source="golden.json"))
     text = console.file.getvalue()
-    assert "row 0, unit 0" in text and "FAIL" in text
-    assert "|a - b| <= atol + rtol·|b|, rtol=1e-05, atol=1e-08" in text
+    assert "row 0, unit 0" in text and "Compared with golden.json (a: this run, b: golden)" in text
+    assert "|a - b| <= atol + rtol·|b| (numpy.isclose), rtol=1e-05, atol=1e-08" in text
     assert "1 of 9 arrays differ from golden.json: output" in text
     assert compare(arrays_of(network.forward(X)), golden).to_dict()["arrays"][0]["first"] == [0, 0]
 
@@ -113,8 +113,8 @@ def test_onnxruntime_runner_streams_like_the_numpy_engine(name):
     reference = network.forward(X)
     got = np.vstack([c.Y for c in chunks])
     np.testing.assert_allclose(got, reference.output, rtol=1e-12, atol=1e-15)
-    if reference.predicted is not None:
-        assert np.array_equal(np.concatenate([c.predicted for c in chunks]), reference.predicted)
+    assert np.array_equal(np.concatenate([c.predicted for c in chunks]), reference.predicted)
+    if reference.probabilities is not None:
         np.testing.assert_allclose(np.vstack([c.probabilities for c in chunks]), reference.probabilities, rtol=1e-12)
     report = compare({"output": got}, golden_of(network, X) | {"layers": []})
     assert [c.name for c in report.checks][0] == "output" and report.checks[0].ok
@@ -154,3 +154,14 @@ def test_evaluate_runs_with_the_onnxruntime_runner():
     assert evaluate(OrtRunner(network), [X], labels).accuracy == evaluate(network, [X], labels).accuracy == 1.0
     with pytest.raises(NncliError, match=r"--engine onnxruntime computes the output only"):
         list(OrtRunner(network).predict_batches([X], observer=lambda *a: None))
+
+
+def test_golden_arrays_are_parsed_once_and_compared_with_none_as_no_class():
+    expected = golden_arrays({"output": [[1.0, 2.0]], "layers": [{"A": [[0.5]], "Z": None}], "predicted": [None]})
+    assert list(expected) == ["output", "layers[1].A", "predicted"]
+    assert expected["predicted"].tolist() == [-1]
+    report = compare_arrays({"output": np.array([[1.0, 2.0]]), "layers[1].A": np.array([[0.5]]),
+                             "predicted": np.array([None], dtype=object)}, expected)
+    assert report.ok and report.checks[0].max_abs == 0
+    assert not compare_arrays({"output": np.array([[1.0, 2.0]]), "predicted": np.array([1], dtype=object)},
+                              expected).ok

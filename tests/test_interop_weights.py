@@ -16,6 +16,7 @@ from nncli.interop.netfile import write_network
 from nncli.interop.safetensors import SafetensorsError, read_safetensors, write_safetensors
 from nncli.interop.weights import network_from_arrays, parse_activations
 from nncli.network import load_network
+from tests.conftest import CONFIGS
 
 RNG = np.random.default_rng(11)
 STATE = {  # nn.Sequential(Linear(4, 6), ReLU(), Linear(6, 3), Softmax) state_dict: (out, in)
@@ -138,3 +139,18 @@ def test_pickle_of_the_book_becomes_a_network(tmp_path):
     net = network_from_arrays(load_arrays(tmp_path / "w.pkl"), parse_activations("sigmoid,softmax"), "keras", "w.pkl")
     write_network(net, tmp_path / "book.yaml")
     assert load_network(tmp_path / "book.yaml").layers[1].activation.name == "softmax"
+
+
+def test_the_iris_safetensors_fixture_is_the_iris_network_as_pytorch_saves_it(cli, tmp_path):
+    """configs/iris_torch.safetensors (README's example): nn.Sequential(Linear(4, 5), ReLU,
+    Linear(5, 3), Softmax)'s state_dict in float32, i.e. iris_softmax.yaml's weights transposed."""
+    tensors = read_safetensors(CONFIGS / "iris_torch.safetensors")
+    iris = load_network(CONFIGS / "iris_softmax.yaml", "float32")
+    assert list(tensors) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    for k, layer in zip((0, 2), iris.layers):
+        assert np.array_equal(tensors[f"{k}.weight"], layer.W.T) and tensors[f"{k}.weight"].dtype == np.float32
+        assert np.array_equal(tensors[f"{k}.bias"], layer.b)
+    result = cli("import", CONFIGS / "iris_torch.safetensors", "-o", tmp_path / "mlp.yaml", "--activations", "relu,softmax")
+    assert result.exit_code == 0, result.stderr
+    X = np.vstack([rows for _name, rows in iris.spec.inputs])
+    assert np.array_equal(load_network(tmp_path / "mlp.yaml").predict(X), iris.predict(X))

@@ -38,7 +38,8 @@ def test_xor_truth_table():
     np.testing.assert_array_equal(net.forward(X).output[:, 0], [0, 1, 1, 0])
     # The hidden layer is NAND and OR, column by column.
     np.testing.assert_array_equal(net.forward(X).layers[0].Z, [[1, 0], [1, 1], [1, 1], [0, 1]])
-    assert net.forward(X).probabilities is None and net.forward(X).predicted is None
+    assert net.forward(X).probabilities is None
+    assert net.forward(X).predicted.tolist() == [0, 1, 1, 0]  # a 1-unit output: class 1 where y > 0.5
 
 
 def test_probabilities_are_softmax_of_last_A():

@@ -41,7 +41,7 @@ def test_every_config_runs(name, cli, tmp_path):
     from nncli.config import load_spec
     from nncli.errors import ConfigError
 
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA, need_shared
 
     path = CONFIGS / name
     try:
@@ -51,6 +51,8 @@ def test_every_config_runs(name, cli, tmp_path):
         # weights): run a copy beside the same file from the shared reference data.
         missing = Path(str(err).split("file not found: ", 1)[1].split(" (", 1)[0]).name
         found = sorted(SHARED_DATA.rglob(missing))
+        if not found:
+            need_shared(SHARED_DATA / missing)
         assert found, f"{name}: {err}"
         shutil.copy(path, tmp_path / name)
         (tmp_path / missing).symlink_to(found[0])
@@ -155,7 +157,7 @@ def test_every_command_is_registered_and_has_help(cli):
     from nncli.cli import app
 
     commands = get_command(app).commands  # type: ignore[attr-defined]
-    assert set(commands) == {"forward", "validate", "activations", "softmax", "evaluate", "export", "import", "import-weights"}
+    assert set(commands) == {"forward", "validate", "activations", "softmax", "evaluate", "export", "import", "import-weights", "init"}
     for name in commands:
         result = cli(name, "--help")
         assert result.exit_code == 0 and "Example" in result.stdout, name

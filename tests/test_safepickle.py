@@ -14,13 +14,14 @@ import pytest
 
 from nncli.errors import InputError
 from nncli.safepickle import import_weights, load_arrays
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT, SHARED_DATA, need_shared
 
 BOOK_PKL = SHARED_DATA / "book-ch03" / "sample_weight.pkl"
 BOOK_NPZ = SHARED_DATA / "book-ch03" / "sample_weight.npz"
 
 
 def test_the_books_pickle_gives_the_books_arrays():
+    need_shared(BOOK_PKL, BOOK_NPZ)
     arrays = load_arrays(BOOK_PKL)
     with np.load(BOOK_NPZ) as reference:
         assert sorted(arrays) == sorted(reference.files) == ["W1", "W2", "W3", "b1", "b2", "b3"]
@@ -31,6 +32,7 @@ def test_the_books_pickle_gives_the_books_arrays():
 
 
 def test_import_writes_a_pickle_free_npz(tmp_path):
+    need_shared(BOOK_PKL, BOOK_NPZ)
     out = tmp_path / "w.npz"
     written = import_weights(BOOK_PKL, out)
     assert [(a.name, a.shape) for a in written if a.name.startswith("W")] == [

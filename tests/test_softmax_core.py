@@ -310,7 +310,7 @@ def test_non_finite_rows():
     assert list(p[1]) == [1.0, 0.0, 0.0]
     assert np.isnan(p[2]).all() and np.isnan(p[3]).all()
     assert result.log_probabilities[0, 0] == -np.inf
-    assert result.predicted == (2, 0, None, 0)
+    assert result.predicted == (2, 0, None, None)  # only -inf: no class, as forward says
     np.testing.assert_array_equal(p, activations.softmax(a))  # the same as the network's softmax
 
 

@@ -8,7 +8,9 @@ define plain functions; the table renderers (and Rich) load only when a table is
 import typer
 
 from nncli import __version__
-from nncli.cli import activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, softmax_cmd
+from nncli.cli.common import run_quietly_on_closed_pipe
+from nncli.cli import (activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, init_cmd,
+                       softmax_cmd)
 
 app = typer.Typer(
     name="nncli",
@@ -20,9 +22,11 @@ app = typer.Typer(
 
 app.command("forward")(forward.forward)
 app.command("validate")(forward.validate)
+app.command("init")(init_cmd.init)
 app.command("activations")(activations_cmd.activations_command)
 # Unknown "options" reach VALUES so that negative scores work: nncli softmax -1 0 1.
-app.command("softmax", context_settings={"ignore_unknown_options": True})(softmax_cmd.softmax)
+app.command("softmax", cls=softmax_cmd.NumbersCommand, context_settings={"ignore_unknown_options": True})(
+    softmax_cmd.softmax)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("export")(export_cmd.export)
 app.command("import")(import_model_cmd.import_model)
@@ -48,5 +52,5 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the ``nncli`` console script."""
-    app(prog_name="nncli")
+    """Entry point of the ``nncli`` console script (exit 141, quietly, if stdout's reader went away)."""
+    run_quietly_on_closed_pipe(lambda: app(prog_name="nncli"))

@@ -243,7 +243,8 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
         console = stdout_console()
         width = min(console.width, 100)
         x = plot_samples((lo, hi), width)
-        console.print(plot_text(x, curves_for(x), (lo, hi), width=width, note=note))
+        plain = console.no_color or console.color_system is None  # no colour: a mark per curve
+        console.print(plot_text(x, curves_for(x), (lo, hi), width=width, note=note, marks=plain))
     if save is not None:
         suffix = save.suffix.lower()
         if suffix not in (".png", ".svg", ".pdf"):

@@ -5,6 +5,7 @@ import functools
 import io
 import os
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
@@ -12,31 +13,97 @@ from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 import typer
 
 from nncli.errors import InputError, NncliError
+from nncli.inputs import NncliWarning
 from nncli.rows import parse_row
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handles_errors(fn: F) -> F:
-    """Turn an NncliError into ``Error: <message>`` on stderr and exit code 1 (no traceback)."""
+    """Turn an NncliError into ``Error: <message>`` on stderr and exit code 1 (no traceback),
+    and an NncliWarning into one ``Warning: <message>`` line on stderr (once per message)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("default", NncliWarning)  # a warning, never an error, on the command line
+                warnings.showwarning = _show_warning
+                return fn(*args, **kwargs)
         except NncliError as err:
             fail(str(err))
         except KeyboardInterrupt:
             print("Error: interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
         except BrokenPipeError:
-            # The reader went away (`nncli ... | head`): stop quietly with the status of a
-            # process ended by SIGPIPE (128 + 13), as other Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(141) from None
+            quiet_stdout()
+            raise typer.Exit(BROKEN_PIPE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+_show_other_warning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """``Warning: <message>`` on one line for nncli's own warnings; others as Python shows them."""
+    if issubclass(category, NncliWarning):
+        one_line = " ".join(str(message).split("\n"))
+        print(f"Warning: {one_line}", file=sys.stderr)
+    else:
+        _show_other_warning(message, category, filename, lineno, file, line)
+
+
+BROKEN_PIPE = 141
+"""Exit status when the reader of stdout went away (``nncli ... | head``): that of a process
+ended by SIGPIPE (128 + 13), as other Unix tools give."""
+
+
+def quiet_stdout() -> None:
+    """Point file descriptor 1 at /dev/null after a write to it failed with EPIPE, so that
+    nothing else fails (Python's own flush at exit included): the remedy the Python docs give
+    in their note on SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
+    """Run ``app`` (a Click/Typer app in standalone mode, which ends by SystemExit) and exit
+    with its status, or with BROKEN_PIPE and nothing on stderr if stdout's reader went away.
+
+    The one place that turns a closed pipe into 141 for every command and format: Click
+    (``--help``, ``--version``, usage) and Rich (tables) each catch EPIPE themselves and exit
+    with 1, Click after wrapping sys.stdout in its PacifyFlushWrapper, Rich after pointing
+    fd 1 at /dev/null; a command's own BrokenPipeError goes through ``handles_errors``; and
+    output still buffered is flushed here rather than at interpreter exit.
+    """
+    before, stdout = _file_identity(1), sys.stdout
+    try:
+        app()
+        code: Any = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+        code = BROKEN_PIPE
+    redirected = before is not None and _file_identity(1) != before  # only the EPIPE remedies move fd 1
+    if sys.stdout is not stdout or redirected:  # Click swapped in its PacifyFlushWrapper
+        code = BROKEN_PIPE
+    sys.exit(code)
+
+
+def _file_identity(fd: int) -> tuple[int, int] | None:
+    """(device, inode) of what ``fd`` is open on, None if it is closed."""
+    try:
+        status = os.fstat(fd)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -158,6 +225,8 @@ InputFormatOpt = Annotated[
     typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
 ]
 KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
+HeaderOpt = Annotated[Optional[bool], typer.Option(
+    "--header/--no-header", help="Whether a CSV/TSV file's first line is a header (default: when none of its values is a number).")]
 DivideByOpt = Annotated[
     Optional[str],
     typer.Option("--divide-by", metavar="NUMBER", help="Divide every input value by this (overrides the config's preprocess.divide_by)."),
@@ -167,6 +236,12 @@ RowsOpt = Annotated[
 ]
 BatchSizeOpt = Annotated[
     int, typer.Option("--batch-size", min=1, help="Rows read at a time; memory grows with it, results do not.")
+]
+ShowWeightsOpt = Annotated[bool, typer.Option("--show-weights", help="Also show every layer's W and b.")]
+SaveFigureOpt = Annotated[
+    Optional[Path],
+    typer.Option("--save-figure", metavar="FILE", dir_okay=False, show_default=False,
+                 help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
 ]
 INPUT_FILE_HELP = (
     "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin; "

@@ -136,19 +136,20 @@ def _write(chunks: Iterator[Any], network: Network, output_format: str, output: 
 
 def evaluation_on_dask(address: str, timeout: float, source: InputSource, input_file: str,
                        input_format: Optional[str], key: Optional[str], selection: Optional[slice],
-                       batch_size: int, stats: bool) -> Callable[..., Any]:
+                       batch_size: int, unsupported: list[str]) -> Callable[..., Any]:
     """A stand-in for ``nncli.evaluate.evaluate`` (same arguments) that runs on the cluster at
-    ``address``; the batches it is given are never read (the workers read their own rows)."""
-    if stats:
-        raise InputError("--stats does not run on --dask; leave it out, or run without --dask")
+    ``address``; the batches it is given are never read (the workers read their own rows).
+    ``unsupported`` names options given that a cluster run cannot honour (--stats, --engine)."""
+    if unsupported:
+        raise InputError(f"{unsupported[0]} does not run on --dask; leave it out, or run without --dask")
     dist = _distributed()
 
     def run(network: Network, _batches: Any, truth: np.ndarray, *, stats: Any = None,
-            progress: Optional[Callable[[int], None]] = None, labels_name: str = "labels") -> Any:
+            progress: Optional[Callable[[int], None]] = None, labels_name: str = "labels", k: Optional[int] = None,
+            misclassified: int = 0, first_row: int = 0) -> Any:
         with dist.connect(address, timeout) as client:
             plan = dist.make_plan(source, input_file, selection, input_format, key, network.tile_rows,
                                   dist.worker_count(client))
-            return dist.evaluate_on(client, network, plan, truth, batch_size, progress, labels_name)
+            return dist.evaluate_on(client, network, plan, truth, batch_size, progress, labels_name, k, misclassified)
 
     return run
-

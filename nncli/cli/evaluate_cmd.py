@@ -8,15 +8,18 @@ from typing import Annotated, Callable, Iterator, Optional
 import typer
 
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
-                               InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, TableOrJson, TableOrJsonOpt,
+                               HeaderOpt, InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson,
+                               TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
 from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, evaluation_on_dask
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
 from nncli.evaluate import BatchStats, class_names_of
 from nncli.evaluate import evaluate as run_evaluation
 from nncli.network import load_network
 from nncli.render.jsonout import dumps
+from nncli.render.teaching import check_figure_name
 
 
 @handles_errors
@@ -33,6 +36,7 @@ def evaluate(
     ],
     input_format: InputFormatOpt = None,
     key: KeyOpt = None,
+    header: HeaderOpt = None,
     labels_format: Annotated[
         Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
     ] = None,
@@ -49,12 +53,22 @@ def evaluate(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="A progress bar on stderr (only on a terminal).")
     ] = True,
+    top_k: Annotated[
+        Optional[int], typer.Option("--top-k", min=1, metavar="K", show_default=False,
+                                    help="Also the top-K accuracy: the share of rows whose class is among the K most probable.")
+    ] = None,
+    misclassified: Annotated[
+        int, typer.Option("--misclassified", min=0, metavar="N",
+                          help="List the N mistakes with the highest predicted probability (row index, true, predicted).")
+    ] = 0,
+    save_figure: SaveFigureOpt = None,
+    engine: EngineOpt = EngineName.numpy,
     dask: DaskOpt = None,
     dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
-    """Score a classifier: accuracy, confusion matrix and per-class precision/recall on labelled rows.
+    """Score a classifier: accuracy, loss, confusion matrix, precision/recall/F1 on labelled rows.
 
-    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5). Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
+    The predicted class of a row is the argmax of the output probabilities (for a 1-unit output: 1 when y > 0.5, else 0, as nncli forward predicts). The loss is the mean cross-entropy -(1/n) Σ ln p, p the probability given to the true class, clipped to [1e-12, 1] (a NaN p counts as 1e-12). Macro averages are plain means over the classes present; weighted ones weigh each class by its support; an undefined precision or recall counts as 0 there. Rows are read --batch-size at a time, so memory stays bounded; the numbers do not depend on the batch size. In JSON, precision is null for a class that was never predicted and recall null for a class with no samples.
 
     Examples:
 
@@ -63,14 +77,24 @@ def evaluate(
       nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz
 
       nncli evaluate configs/iris_softmax.yaml -i iris.csv -l species.csv --format json | jq .accuracy
+
+      nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz --top-k 3 --misclassified 5 --save-figure confusion.png
+
+      nncli evaluate configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz -l t10k-labels-idx1-ubyte.gz --engine onnxruntime
     """
     if input_file == "-" and labels == "-":
         raise InputError("only one of --input-file and --labels can read stdin (-)")
+    if str(config) == "-" and "-" in (input_file, labels):
+        raise InputError("the config and --input-file/--labels cannot both read stdin (-)")
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    runner = runner_for(network, engine, stats=stats)  # None: the numpy engine
     selection = parse_rows_spec(rows) if rows is not None else None
-    with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+    if save_figure is not None:
+        check_figure_name(save_figure)
+    with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key,
+                     header=header) as source:
         source.check_width(network.input_size, network.name)
         truth = read_labels(
             labels, input_format=labels_format.value if labels_format else None, key=labels_key,
@@ -83,11 +107,17 @@ def evaluate(
         with _progress_bar(progress, expected, network.name) as advance:
             run = run_evaluation if dask is None else evaluation_on_dask(  # row chunks on a Dask cluster
                 dask, dask_timeout, source, input_file, input_format.value if input_format else None, key, selection,
-                batch_size, stats)
+                batch_size, [name for name, given in (("--stats", stats), ("--engine", runner is not None)) if given])
             evaluation = run(
-                network, source.batches(batch_size, selection, reuse=True), truth,
-                stats=layer_stats, progress=advance, labels_name=labels,
+                network if runner is None else runner, source.batches(batch_size, selection, reuse=True), truth,
+                stats=layer_stats, progress=advance, labels_name=labels, k=top_k, misclassified=misclassified,
+                first_row=0 if selection is None or selection.start is None
+                else selection.start if selection.start >= 0 else max(0, (expected or 0) + selection.start),
             )
+    if save_figure is not None:
+        from nncli.render.figures import save_confusion_figure  # matplotlib is heavy: only when a figure is saved
+
+        save_confusion_figure(save_figure, evaluation)
 
     if output_format is TableOrJson.json:
         document = evaluation.to_dict(named_classes=network.classes is not None)

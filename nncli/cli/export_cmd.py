@@ -32,7 +32,7 @@ def export(
 ) -> None:
     """Write the network as an ONNX model: input X (N, inputs), output Y (N, outputs), in the config's dtype.
 
-    Each layer is a Gemm (A = X·W + b) and its activation: a native ONNX operator where one computes the same function (every attribute written out), an exact composition of basic operators otherwise. preprocess: divide_by becomes the first node (Div). The model passes onnx.checker's full check. Needs: pip install 'nncli[onnx]'.
+    Each layer is a Gemm (A = X·W + b) and its activation: a native ONNX operator where one computes the same function (every attribute written out), an exact composition of basic operators otherwise. preprocess: divide_by becomes the first node (Div). The model passes onnx.checker's full check. Needs: pip install 'nncli\\[onnx]'.
 
     Examples:
 

@@ -6,7 +6,7 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import numpy as np
 import typer
@@ -19,9 +19,12 @@ from nncli.cli.common import (
     DtypeOpt,
     InputFormat,
     InputFormatOpt,
+    HeaderOpt,
     KeyOpt,
     PrecisionOpt,
     RowsOpt,
+    SaveFigureOpt,
+    ShowWeightsOpt,
     TableOrJsonOpt,
     TableOrJson,
     handles_errors,
@@ -31,13 +34,15 @@ from nncli.cli.common import (
     text_console,
 )
 from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, forward_on_dask
+from nncli.cli.engines import EngineName, EngineOpt, runner_for
+from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, ExpectOpt, RtolOpt, expectation_for
 from nncli.config import load_spec
 from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
 from nncli.network import load_network
 from nncli.outfile import atomic_output
-from nncli.render import machine
+from nncli.render import machine, teaching
 from nncli.render.jsonout import dumps
 from nncli.render.explain import explain as explain_trace
 from nncli.rows import parse_row
@@ -68,6 +73,7 @@ def forward(
     ] = None,
     input_format: InputFormatOpt = None,
     key: KeyOpt = None,
+    header: HeaderOpt = None,
     divide_by: DivideByOpt = None,
     rows: RowsOpt = None,
     index: Annotated[Optional[int], typer.Option("--index", help="Only row N (0-based).")] = None,
@@ -100,6 +106,20 @@ def forward(
                            "(min, max, mean, std, NaN/Inf, saturated and dead units).")
     ] = False,
     dtype: DtypeOpt = None,
+    show_weights: ShowWeightsOpt = False,
+    top_k: Annotated[
+        Optional[int], typer.Option("--top-k", min=1, metavar="K", help="The K most probable classes of each row "
+                                    "(a table column; \"top_k\" in json and jsonl).", show_default=False)
+    ] = None,
+    input_shape: Annotated[
+        Optional[str], typer.Option("--input-shape", metavar="HxW", help="Each input row is an HxW image (e.g. "
+                                    "28x28; overrides the config's input_shape): tables draw it, figures show it.")
+    ] = None,
+    save_figure: SaveFigureOpt = None,
+    engine: EngineOpt = EngineName.numpy,
+    expect: ExpectOpt = None,
+    rtol: RtolOpt = RTOL_TEXT,
+    atol: AtolOpt = ATOL_TEXT,
     dask: DaskOpt = None,
     dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
@@ -113,15 +133,24 @@ def forward(
       nncli forward configs/xor.yaml -x "1,0" -x "1 1" --format csv
       nncli forward configs/three_layer.yaml -x "1.0,0.5" -f json | jq .output
       nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --rows 0:5
+      nncli forward configs/mnist_book.yaml -i t10k-images-idx3-ubyte.gz --index 0 --top-k 3 --save-figure digit.png
+      cat configs/three_layer.yaml | nncli forward - -x "1 0.5" --show-weights
+      nncli forward configs/xor.yaml -f json > golden.json; nncli forward configs/xor.yaml --expect golden.json
+
+    --expect compares with numpy.isclose's rule |a − b| ≤ atol + rtol·|b| (a computed, b golden) and exits with 3 when anything is outside it (1: a bad file or option, 2: a usage error).
     """
     if output is not None and str(output) == "-":
         output = None
+    if output_format is None and dask is not None and output is not None and output.is_dir():
+        output_format = ForwardFormat.npy  # --dask -o DIR: one .npy per input shard
     if output_format is None:
         output_format = _format_from_extension(output)
     if explain and output_format is not ForwardFormat.table:
         raise InputError("--explain shows tables; use it with --format table")
     if inputs and input_file is not None:
         raise InputError("give inputs either with -x or with --input-file, not both")
+    if str(config) == "-" and input_file == "-":
+        raise InputError("the config and --input-file cannot both read stdin (-)")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
     if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
@@ -130,6 +159,10 @@ def forward(
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))
+    teach = teaching.forward_options(network, output_format.value, show_weights, top_k, input_shape, save_figure)
+    runner = runner_for(network, engine, layers=not no_layers and output_format in (ForwardFormat.table, ForwardFormat.json),
+                        stats=stats, explain=explain)
+    expectation = expectation_for(expect, rtol, atol, layers=runner is None)
     selection = None
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
@@ -137,26 +170,37 @@ def forward(
     if dask is not None:  # row chunks on a Dask cluster (nncli.cli.dask_opts)
         return forward_on_dask(dask, dask_timeout, network, input_file, input_format.value if input_format else None, key,
                                selection, batch_size, output_format.value, output, no_layers,
-                               [name for name, given in (("--explain", explain), ("--stats", stats)) if given])
-    with _open_source(network, config, inputs, input_file, input_format, key) as (source, names):
+                               [name for name, given in (("--explain", explain), ("--stats", stats), ("--top-k", top_k is not None),
+                                ("--show-weights", show_weights), ("--save-figure", save_figure is not None),
+                                ("--engine", engine is not EngineName.numpy), ("--expect", expect is not None)) if given])
+    with _open_source(network, config, inputs, input_file, input_format, key, header) as (source, names):
         source.check_width(network.input_size, network.name)
         first = _first_row(source, selection)
         row_labels = names[first:] if names else None
+        trace = None
         if output_format is ForwardFormat.table:
-            _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
-                   no_layers, explain, stats, output)
+            trace = _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
+                           no_layers, explain, stats, output, teach, runner, expectation)
         elif output_format is ForwardFormat.json:
-            _json(network, source, selection, first, stats, output, no_layers)
+            trace = _json(network, source, selection, first, stats, output, no_layers, teach, runner, expectation)
         else:
-            _stream(network, source, selection, batch_size, first, output_format, stats, output)
+            _stream(network, source, selection, batch_size, first, output_format, stats, output, top_k, runner,
+                    expectation)
+    if expectation is not None:
+        expectation.finish()
+    if save_figure is not None and trace is not None:
+        from nncli.render.figures import save_forward_figure  # matplotlib is heavy: only when a figure is saved
+
+        save_forward_figure(save_figure, trace, network, teach["input_shape"])
 
 
 @contextlib.contextmanager
 def _open_source(network, config: Path, inputs: list[str] | None, input_file: str | None,  # type: ignore[no-untyped-def]
-                 input_format: InputFormat | None, key: str | None):
+                 input_format: InputFormat | None, key: str | None, header: bool | None = None):
     """The input rows as an InputSource, and their names (for -x and the config's samples)."""
     if input_file is not None:
-        with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key) as source:
+        with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key,
+                         header=header) as source:
             yield source, None
         return
     if inputs:
@@ -192,8 +236,8 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
 
 
 def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
-           no_layers, explain, stats, output) -> None:
-    """Tables of the first rows (all of them when they are few); --stats reads every row."""
+           no_layers, explain, stats, output, teach, runner, expectation) -> Any:
+    """Tables of the first rows (all of them when they are few); --stats and --expect read every row."""
     # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
     from nncli.render.evaluate import render_stats
     from nncli.render.trace import render_explain, render_trace
@@ -209,35 +253,49 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         more = following is not None
         if following is not None:
             batches = _chain(following, batches)
-    trace = network.forward(head, first_row=first, source=source.name)
-    layer_stats = None
-    if stats:
-        layer_stats = BatchStats(network)
-        for _chunk in network.predict_batches(_chain(first_batch, batches), observer=layer_stats.observe):
-            pass
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(head, first_row=first, source=source.name)
     shown = head.shape[0]
     note = None
     if more or (total is not None and shown < total):
         of = f" of {total:,}" if total is not None else ""
         note = f"rows {first}–{first + shown - 1}{of}: the first {shown} (--rows START:STOP shows others)"
+    rest = _chain(first_batch, batches)
+    if expectation is not None and note is None:
+        expectation.add_trace(trace)  # the table holds every row
+    elif expectation is not None:
+        rest = expectation.keep_rows(rest, run, first, source.name)
+    layer_stats = None
+    if stats:
+        layer_stats = BatchStats(network)
+        for _chunk in network.predict_batches(rest, observer=layer_stats.observe):
+            pass
+    elif expectation is not None:
+        for _batch in rest:
+            pass
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
         render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
-                     first_row=first, note=note)
+                     first_row=first, note=note, **teach)
         if explain:
             render_explain(console, explain_trace(trace, network.layers, precision=precision))
         if layer_stats is not None:
             render_stats(console, layer_stats.result(), precision)
 
     _emit_rich(draw, output)
+    return trace
 
 
 def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
-          no_layers: bool) -> None:
+          no_layers: bool, teach, runner, expectation) -> Any:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
-    trace = network.forward(source.read_all(selection), first_row=first, source=source.name)
+    run = network.forward if runner is None else runner.output_trace
+    trace = run(source.read_all(selection), first_row=first, source=source.name)
+    if expectation is not None:
+        expectation.add_trace(trace)
     document = machine.trace_document(trace, network)
+    teaching.add_to_document(document, trace, network, teach["show_weights"], teach["top_k"])
     if no_layers:
         document["input"], document["layers"] = None, []
     if stats:
@@ -245,11 +303,13 @@ def _json(network, source, selection, first: int, stats: bool, output: Path | No
         layer_stats.add_trace(trace)
         document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
     _write_text(dumps(document) + "\n", output)
+    return trace
 
 
 def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
-            stats: bool, output: Path | None) -> None:
-    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size)."""
+            stats: bool, output: Path | None, top_k: int | None, runner, expectation) -> None:
+    """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size;
+    --expect keeps the output, or every layer when the golden file holds layers)."""
     layer_stats = None
     observer = None
     if stats:
@@ -257,14 +317,20 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
         observer = layer_stats.observe
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-    chunks = network.predict_batches(source.batches(batch_size, selection, reuse=True), predicted=True,
-                                     observer=observer, first_row=first, source=source.name)
+    predictor, batches = network if runner is None else runner, source.batches(batch_size, selection, reuse=True)
+    if expectation is None:
+        chunks = predictor.predict_batches(batches, predicted=True, observer=observer, first_row=first, source=source.name)
+    else:
+        chunks = expectation.predict_batches(predictor, batches, network.forward, observer=observer, first_row=first,
+                                             source=source.name)
     with _sink(output, binary=output_format is ForwardFormat.npy) as write:
         if output_format is ForwardFormat.npy:
             _write_npy(chunks, source.count(selection), network, write)
         elif output_format is ForwardFormat.jsonl:
             for chunk in chunks:
-                write("".join(machine.jsonl_lines(chunk.Y, chunk.probabilities, chunk.predicted, first + chunk.start)))
+                extra = teaching.top_k_extra(chunk.probabilities, top_k, network.classes)
+                write("".join(machine.jsonl_lines(chunk.Y, chunk.probabilities, chunk.predicted, first + chunk.start,
+                                                  extra)))
         else:
             write(machine.csv_header(network))
             for chunk in chunks:
@@ -325,6 +391,8 @@ def validate(
     config: ConfigArg,
     output_format: TableOrJsonOpt = TableOrJson.table,
     dtype: DtypeOpt = None,
+    show_weights: ShowWeightsOpt = False,
+    precision: PrecisionOpt = 4,
 ) -> None:
     """Check a config without running it and print a summary of its layers (like Keras model.summary()).
 
@@ -333,14 +401,24 @@ def validate(
     Examples:
       nncli validate configs/three_layer.yaml
       nncli validate configs/iris_softmax.yaml --format json
+      cat configs/three_layer.yaml | nncli validate - --show-weights
     """
     spec = load_spec(config, dtype.value if dtype else None)
     if output_format is TableOrJson.json:
-        sys.stdout.write(dumps(machine.summary_document(spec)) + "\n")
+        document = machine.summary_document(spec)
+        if show_weights:
+            for entry, layer in zip(document["layers"], spec.layers):
+                entry.update(teaching.weights_document(layer))
+        sys.stdout.write(dumps(document) + "\n")
         return
     from nncli.render.summary import render_summary  # Rich tables: only when a table is drawn
+    from nncli.render.trace import render_weights
 
-    render_summary(stdout_console(), spec)
+    console = stdout_console()
+    render_summary(console, spec)
+    if show_weights:
+        console.print()
+        render_weights(console, spec.layers, 4 if precision is None else precision)
 
 
 def _emit_rich(draw, output: Path | None) -> None:  # type: ignore[no-untyped-def]
@@ -358,13 +436,18 @@ def _write_file(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".npy": "npy", ".txt": "table"}
+
+
 def _format_from_extension(output: Path | None) -> ForwardFormat:
-    """--format when not given: .json/.jsonl/.csv/.npy from the output file's name, else table."""
-    if output is not None:
-        suffix = output.suffix.lower().lstrip(".")
-        if suffix in ("json", "jsonl", "csv", "npy"):
-            return ForwardFormat(suffix)
-    return ForwardFormat.table
+    """--format when not given: table on stdout; for -o FILE, from its extension (.json,
+    .jsonl, .csv, .npy; .txt for a table as plain text); InputError for any other."""
+    if output is None:
+        return ForwardFormat.table
+    if output.suffix.lower() not in _EXTENSIONS:
+        raise InputError(f"-o {output}: cannot tell the format from '{output.suffix or 'no extension'}': "
+                         "name the file .json, .jsonl, .csv, .npy or .txt (a table), or give --format")
+    return ForwardFormat(_EXTENSIONS[output.suffix.lower()])
 
 
 def _example_row(n: int) -> str:

@@ -47,7 +47,7 @@ def import_model(
 ) -> None:
     """Import a model as a config nncli runs: NET.yaml, with its weights in NET.npz (weights_file).
 
-    An ONNX model is read as a chain of Gemm (or MatMul + Add) layers with their activations, native or decomposed as PyTorch and Keras exporters write them; anything else is an error naming the node. A safetensors file (e.g. a PyTorch state_dict) or a pickle of arrays gives the weights: layers follow the numbers in the names (0.weight, 0.bias, 2.weight, ...; W1, b1, ...) and --activations gives the activations. Pickles are read without running any code. ONNX needs: pip install 'nncli[onnx]'.
+    An ONNX model is read as a chain of Gemm (or MatMul + Add) layers with their activations, native or decomposed as PyTorch and Keras exporters write them; anything else is an error naming the node. A safetensors file (e.g. a PyTorch state_dict) or a pickle of arrays gives the weights: layers follow the numbers in the names (0.weight, 0.bias, 2.weight, ...; W1, b1, ...) and --activations gives the activations. Pickles are read without running any code. ONNX needs: pip install 'nncli\\[onnx]'.
 
     Examples:
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from nncli import overflow
 from nncli.cli.common import ComputeDtypeOpt, Dtype, PrecisionOpt, fail, handles_errors, number, stdout_console
@@ -29,6 +30,17 @@ class Format(str, Enum):
 
 # A token that starts like a number, so a leading "-" is a sign and not an option.
 _NUMERIC_START = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+class NumbersCommand(TyperCommand):
+    """A command whose negative numbers are values, never options: ``-inf`` is not ``-i -n -f``.
+
+    Before Click parses the arguments, each token that starts like a negative number gets a
+    leading space, which the number grammar ignores and Click does not read as an option.
+    """
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, [" " + arg if _NUMERIC_START.match(arg) else arg for arg in args])
 
 
 @handles_errors
@@ -63,7 +75,7 @@ def softmax(
     dtype: ComputeDtypeOpt = Dtype.float64,
     precision: PrecisionOpt = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="table for people; json or csv for scripts (full precision).")
+        Format, typer.Option("--format", "-f", help="table for people; json or csv for scripts (full precision).")
     ] = Format.table,
     demo_overflow: Annotated[
         bool,
@@ -78,7 +90,7 @@ def softmax(
 
     Prints each score a_k, its probability p_k (--precision digits, default 4), a bar and the argmax, one table per row. It is the same softmax the network uses. With --demo-overflow it shows instead, side by side, how the textbook formula exp(a_k) / Σ exp(a_i) overflows to inf and nan, and how subtracting C = max(a) fixes it, in scientific notation with --precision digits (default as numpy prints them: 8 for float64, 6 for float32).
 
-    Non-finite scores: -inf gets probability 0; a row with +inf shares the probability equally among its +inf entries (the limit), the others get 0; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan).
+    Non-finite scores: -inf gets probability 0; a row with +inf shares the probability equally among its +inf entries (the limit), the others get 0; a row with nan, or only -inf, gives nan. The predicted class is the index of the largest score (the first on ties; none for a row with nan or only -inf, as in nncli forward).
 
     JSON: {"input": [[...]], "probabilities": [[...]], "predicted": [...], "temperature": T, "dtype": "float64"}, with "log_probabilities" instead of "probabilities" for --log; nan and inf are written as strings. CSV: the header p0,p1,...,predicted (logp0,... for --log), then one line per row.
 
@@ -88,7 +100,7 @@ def softmax(
       printf '1 2 3\\n3 2 1\\n' | nncli softmax - --format csv
       nncli softmax --demo-overflow --dtype float32 100 90 80
     """
-    tokens = list(values or [])
+    tokens = [token.lstrip(" ") for token in values or []]  # see NumbersCommand
     _reject_unknown_options(tokens, _option_names(ctx))
     t = number(temperature, "--temperature")
 
@@ -144,6 +156,8 @@ def _reject_unknown_options(tokens: list[str], options: list[str]) -> None:
     for token in tokens:
         if token.startswith("-") and len(token) > 1 and not _NUMERIC_START.match(token):
             name = token.split("=", 1)[0]
+            if name in options:  # it came after "--", where everything is a score
+                fail(f"{name} after --: every argument after -- is a score; put options before it", code=2)
             # A usage error, as the parser itself would report it: exit code 2.
             fail(f"no such option: {name}{did_you_mean(name, options)}", code=2)
 

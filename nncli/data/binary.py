@@ -5,6 +5,12 @@ Rows are read with ``readinto`` into a buffer that can be reused batch after bat
 the resident set, so streaming the 3 GB file of benchmarks/bench_stream.py through a mapping
 peaks at ~3 GiB RSS, against ~64 MiB with a reused buffer; a mapping also cannot read stdin,
 gzip data or an .npz member. The header is parsed by numpy's own ``np.lib.format``.
+
+A header is a claim, checked before anything is allocated (``check_declared``): the data it
+declares must fit in the file (the file's size for .npy and IDX, the zip directory's size for
+an .npz member, whose own claim must fit in what its compressed bytes can expand to) and in
+MAX_ARRAY_BYTES whatever the source (a pipe or gzip data, whose size is not known); a row
+may take at most MAX_ROW_BYTES. Reading then allocates at most BATCH_BYTES a batch.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import numpy as np
 
 from nncli.data.source import InputSource
 from nncli.data.streams import PeekableStream, ZipMemberStream, gunzipped, one_line
-from nncli.errors import InputError, did_you_mean
+from nncli.errors import InputError, Mark, NncliError, did_you_mean
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -29,6 +35,39 @@ _IDX_TYPE_NAMES = {"u1": "unsigned bytes", "i1": "signed bytes", "i2": "int16", 
                    "f8": "float64"}
 
 Reopen = Callable[[], PeekableStream]
+
+MAX_ARRAY_BYTES = 16 * 2**30  # 16 GiB of declared data: 5 times the 3 GB file of benchmarks/bench_stream.py
+MAX_ROW_BYTES = 64 * 2**20  # one sample: MNIST's is 784 bytes
+BATCH_BYTES = 64 * 2**20  # a batch's buffer: 8192 MNIST rows are 6 MiB as uint8, 51 MiB as float64
+MAX_FORTRAN_BYTES = 256 * 2**20  # column-major arrays are read whole
+# Deflate expands at most ~1032 times; a zip member whose directory claims more is lying.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _size(n: int) -> str:
+    """A byte count for messages: ``320000000128 bytes (298 GiB)``."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n} bytes ({n / scale:.3g} {unit})"
+    return f"{n} bytes"
+
+
+def check_declared(name: str, kind: str, shape: tuple[int, ...], dtype: np.dtype, offset: int,
+                   available: int | None, limit: int = MAX_ARRAY_BYTES, error: type[NncliError] = InputError,
+                   mark: Mark | None = None) -> None:
+    """``error`` unless the data a header declares (``shape`` of ``dtype`` after ``offset`` bytes
+    of header) fits in ``available`` bytes (the file's size; None: unknown) and in ``limit``.
+
+    Called before anything is allocated: numpy would allocate what a header declares first.
+    """
+    described = f"shape {shape} of {dtype}" if kind != "IDX file" else f"{' x '.join(map(str, shape))} values of {dtype}"
+    declared = math.prod(shape) * dtype.itemsize
+    if available is not None and offset + declared > available:
+        raise error(f"{name}: truncated {kind}: its header promises {described} ({_size(offset + declared)} with "
+                    f"the header) but {'the member' if kind == '.npz member' else 'the file'} has {_size(available)}", mark)
+    if declared > limit:
+        raise error(f"{name}: its header declares {described}, {_size(declared)}, over nncli's limit of "
+                    f"{_size(limit)} for one array", mark)
 
 
 class BinarySource(InputSource):
@@ -61,6 +100,12 @@ class BinarySource(InputSource):
         if self.width == 0:
             raise InputError(f"{name}: its rows are empty (shape {shape})")
         self._row_bytes = self.width * file_dtype.itemsize
+        if self._row_bytes > MAX_ROW_BYTES:
+            raise InputError(f"{name}: a row of {self.width} values takes {_size(self._row_bytes)}, over nncli's "
+                             f"limit of {_size(MAX_ROW_BYTES)} for one sample (shape {shape})")
+        if fortran and len(shape) > 1 and self.n_rows * self._row_bytes > MAX_FORTRAN_BYTES:
+            raise InputError(f"{name}: a column-major (Fortran-order) array is read whole, and {_size(self.n_rows * self._row_bytes)} "
+                             f"is over the limit of {_size(MAX_FORTRAN_BYTES)}; save it in C order (np.save does)")
         self._pending: PeekableStream | None = stream
         self._data_offset = data_offset
         self._reopen = reopen
@@ -74,7 +119,7 @@ class BinarySource(InputSource):
             stream, self._pending = self._pending, None
             return stream
         if self._reopen is None:
-            raise InputError(f"{self.name}: stdin can only be read once")
+            raise InputError(f"{self.name}: can only be read once (stdin or a pipe)")
         stream = gunzipped(self._reopen(), self.name)
         stream.skip(self._data_offset)
         return stream
@@ -94,7 +139,7 @@ class BinarySource(InputSource):
             buffer: np.ndarray | None = None
             row = start
             while row < stop:
-                count = min(batch_size, stop - row)
+                count = min(batch_size, stop - row, max(1, BATCH_BYTES // self._row_bytes))
                 if buffer is None or not reuse or buffer.shape[0] < count:
                     buffer = np.empty((count, self.width), self.file_dtype)
                 batch = buffer[:count]
@@ -132,19 +177,28 @@ class BinarySource(InputSource):
             self._on_close = None
 
 
+def check_zip_member(name: str, info: zipfile.ZipInfo, error: type[NncliError] = InputError,
+                     mark: Mark | None = None) -> None:
+    """``error`` if the uncompressed size the zip directory declares for a member is more than
+    its compressed bytes can hold (a lying directory, or a zip bomb)."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        bound = info.compress_size
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        bound = _DEFLATE_MAX_RATIO * info.compress_size + 1024
+    else:
+        return  # bzip2/lzma: no simple bound; check_declared's limit still applies
+    if info.file_size > bound:
+        raise error(f"{name}: the zip directory declares {_size(info.file_size)} uncompressed, more than its "
+                    f"{_size(info.compress_size)} of compressed data can hold", mark)
+
+
 # --- .npy -------------------------------------------------------------------------------
 
 
 def npy_source(stream: PeekableStream, name: str, reopen: Reopen | None, one_d: str) -> BinarySource:
     """The .npy array of ``stream`` (positioned at its start) as a source; its size is checked when known."""
     shape, fortran, dtype, offset = read_npy_header(stream, name)
-    size = stream.size()
-    expected = offset + math.prod(shape) * dtype.itemsize
-    if size is not None and size < expected:
-        raise InputError(
-            f"{name}: truncated .npy file: its header promises shape {shape} of {dtype} "
-            f"({expected} bytes with the header) but the file has {size} bytes"
-        )
+    check_declared(name, ".npy file", shape, dtype, offset, stream.size())
     return BinarySource(name, "npy", shape, dtype, one_d, stream, offset, reopen, exact_end=False, fortran=fortran)
 
 
@@ -189,6 +243,7 @@ def idx_source(stream: PeekableStream, name: str, reopen: Reopen | None) -> Bina
             f"{name}: {what}: its header promises {' x '.join(map(str, dims))} values of "
             f"{_IDX_TYPE_NAMES[dtype.str[1:]]} ({expected} bytes with the header) but the file has {size} bytes"
         )
+    check_declared(name, "IDX file", dims, dtype, offset, None)
     return BinarySource(name, "idx", dims, dtype, "column", stream, offset, reopen, exact_end=True)
 
 
@@ -246,9 +301,12 @@ def npz_source(file: BinaryIO, name: str, key: str | None, one_d: str) -> Binary
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as err:
                 raise InputError(f"{label}: cannot read ({one_line(err)})") from None
 
+        info = archive.getinfo(f"{key}.npy")
+        check_zip_member(label, info)
         stream = reopen()
         try:
             shape, fortran, dtype, offset = read_npy_header(stream, label)
+            check_declared(label, ".npz member", shape, dtype, offset, info.file_size)
             return BinarySource(label, "npz", shape, dtype, one_d, stream, offset, reopen, exact_end=False,
                                 fortran=fortran, on_close=close)
         except BaseException:

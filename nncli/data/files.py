@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +21,7 @@ def open_user_file(
     """``path`` opened for binary reading, or a one-line ``error`` saying why it cannot be.
 
     The messages read ``SHOWN: file not found``, ``SHOWN: is a directory, not a WHAT``,
-    ``SHOWN: cannot read (REASON)`` and ``SHOWN: empty file``; ``shown`` is the name the
+    ``SHOWN: cannot read (REASON)`` and ``SHOWN: empty file`` (a regular file of 0 bytes); ``shown`` is the name the
     user typed (default: ``path`` as given) and ``mark``, if given, places the error in the
     file that named ``path`` (a config's line and column). The caller closes the file.
     """
@@ -35,11 +36,13 @@ def open_user_file(
     except OSError as err:
         raise error(f"{name}: cannot read ({err.strerror})", mark) from None
     try:
-        size = os.fstat(handle.fileno()).st_size
+        info = os.fstat(handle.fileno())
     except OSError as err:
         handle.close()
         raise error(f"{name}: cannot read ({err.strerror})", mark) from None
-    if size == 0:
+    # A device or a pipe (/dev/zero, <(cmd)) reports size 0: it is read as a stream, which
+    # every reader bounds (a line, a JSON document, an array's declared size).
+    if stat.S_ISREG(info.st_mode) and info.st_size == 0:
         handle.close()
         raise error(f"{name}: empty file", mark)
     return handle

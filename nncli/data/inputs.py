@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -31,22 +33,25 @@ def open_inputs(
     input_format: str | None = None,
     key: str | None = None,
     stdin: BinaryIO | None = None,
+    header: bool | None = None,
 ) -> InputSource:
     """Open a file (or ``"-"``: stdin) of input rows; the format comes from ``input_format``,
     else the file name, else the first bytes.
 
-    Formats: csv and tsv (a first line of non-numbers is a header; blank lines and lines
-    starting with # are skipped), npy, npz (``key`` names the array unless it holds one),
+    Formats: csv and tsv (the first line is a header when ``header`` is True, never when it
+    is False, and by default when none of its values is a number, so a header of numbers
+    such as ``0,1,2`` needs ``header=True``; blank lines and lines starting with # are skipped), npy, npz (``key`` names the array unless it holds one),
     json (a list of rows, one row, or an object whose ``key`` member is one of those),
     jsonl (one row per line: a list, or an object with ``key``), idx (MNIST's format; images
     are flattened to rows). Any of them may be gzip-compressed (``.gz``), except npz.
     The header (or the first row) is read now, so a wrong or empty file fails here.
     """
-    return open_source(source, input_format=input_format, key=key, stdin=stdin, one_d="row")
+    return open_source(source, input_format=input_format, key=key, stdin=stdin, one_d="row", header=header)
 
 
 def open_source(
     source: str | Path, *, input_format: str | None, key: str | None, stdin: BinaryIO | None, one_d: str,
+    header: bool | None = None,
 ) -> InputSource:
     """``open_inputs`` for rows (``one_d="row"``: a 1-D array is one row) or labels (``"column"``:
     a 1-D array is one value per row; ``--labels-key`` is the option named in messages)."""
@@ -54,10 +59,10 @@ def open_source(
         raise InputError(f"unknown input format '{input_format}'; choose one of {', '.join(FORMATS)}")
     if str(source) == STDIN:
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return _open_stream(PeekableStream(stream), STDIN_NAME, input_format, key, one_d, reopen=None)
+        return _open_stream(PeekableStream(stream), STDIN_NAME, input_format, key, one_d, None, header)
     if is_sharded(source):  # a directory or a quoted glob: its files in name order, as one source
         return ShardedSource(str(source), lambda one: open_source(one, input_format=input_format, key=key, stdin=None,
-                                                                 one_d=one_d), format_from_name)
+                                                                 one_d=one_d, header=header), format_from_name)
     path = Path(source)
     name = str(source)
     file = open_user_file(path, "data file", shown=name)
@@ -65,7 +70,9 @@ def open_source(
     if fmt == "npz":
         return npz_source(file, name, key, one_d)
     reopen = lambda: PeekableStream(open_user_file(path, "data file", shown=name))  # noqa: E731 (to read it again)
-    return _open_stream(PeekableStream(file), name, fmt, key, one_d, reopen)
+    if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        reopen = None  # a FIFO or a device: opening it again would wait for a writer, or read other data
+    return _open_stream(PeekableStream(file), name, fmt, key, one_d, reopen, header)
 
 
 def format_from_name(path: str | Path) -> str | None:
@@ -82,7 +89,7 @@ def format_from_name(path: str | Path) -> str | None:
 
 def _open_stream(
     stream: PeekableStream, name: str, fmt: str | None, key: str | None, one_d: str,
-    reopen: Callable[[], PeekableStream] | None,
+    reopen: Callable[[], PeekableStream] | None, header: bool | None = None,
 ) -> InputSource:
     """Sniff gzip and the format from the first bytes when needed, then build the source."""
     try:
@@ -99,8 +106,10 @@ def _open_stream(
             fmt = sniff(stream, name)
         if fmt == "npz":
             raise InputError(f"{name}: an .npz archive cannot be read from a pipe (a zip needs seeking); save it to a file")
+        if header is not None and fmt not in ("csv", "tsv"):
+            raise InputError(f"{name}: a header line is a CSV/TSV matter; {fmt} input has none (drop --header/--no-header)")
         if fmt in ("csv", "tsv", "jsonl"):
-            return TextSource(stream, name, fmt, key, reopen)
+            return TextSource(stream, name, fmt, key, reopen, header)
         if fmt == "json":
             return json_source(stream, name, key, one_d)
         if fmt == "npy":

@@ -1,7 +1,13 @@
 """Text input formats: CSV/TSV and JSON Lines (streamed in batches of lines), JSON (read whole).
 
 Errors name the file's line (1-based) and, where there is one, the column. Every number in
-CSV/TSV follows the number grammar of the command line (``nncli.rows.parse_number``).
+CSV/TSV follows the number grammar of the command line (``nncli.rows.parse_number``); in JSON
+a finite number beyond float64 (``1e400``, a 400-digit integer) is an error as in CSV, and
+``"inf"``/``"nan"`` (or Python's ``Infinity``/``NaN``) are the non-finite values.
+
+Limits, so that a device or a hostile file cannot exhaust memory: a CSV/TSV/JSON Lines line
+is at most MAX_LINE_BYTES; a .json document (read whole) at most MAX_JSON_BYTES; JSON nests at
+most MAX_JSON_DEPTH levels (checked before decoding: Python's decoder recurses).
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -17,6 +24,53 @@ from nncli.data.source import ArraySource, InputSource, shorten
 from nncli.data.streams import PeekableStream, gunzipped
 from nncli.errors import InputError, Mark
 from nncli.rows import is_number, parse_number
+
+MAX_LINE_BYTES = 16 * 1024 * 1024  # a CSV row of 784 float64 values at full precision is ~19 KB
+MAX_JSON_BYTES = 64 * 1024 * 1024  # MNIST's 10,000 test images as a JSON list of lists: ~31 MB
+MAX_JSON_DEPTH = 64  # nncli's JSON needs 3: an object, a list of rows, a row
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_FLOAT64_MAX = float(np.finfo(np.float64).max)
+
+
+class _TooLarge(float):
+    """A JSON number beyond float64 (parsed as inf), kept with its text for the message."""
+
+    text: str
+
+
+def _too_large(text: str) -> float:
+    value = _TooLarge("inf")
+    value.text = text if len(text) <= 30 else text[:30] + "..."
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    return _too_large(text) if math.isinf(value) else value
+
+
+def _json_int(text: str) -> float | int:
+    value = int(text)
+    return _too_large(text) if abs(value) > _FLOAT64_MAX else value
+
+
+def json_loads(text: str, mark: Mark) -> Any:
+    """``json.loads`` with nncli's rules: nesting deeper than MAX_JSON_DEPTH is an InputError
+    naming the line (checked first), and numbers beyond float64 are kept as ``_TooLarge``."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        char = match.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                line = (mark.line or 1) + text.count("\n", 0, match.start())
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                raise InputError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep (the limit)",
+                                 Mark(mark.path, line, column))
+        elif char in "]}":
+            depth -= 1
+    return json.loads(text, parse_float=_json_float, parse_int=_json_int)
+
 
 _JSON_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "+inf": math.inf,
                    "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
@@ -38,8 +92,9 @@ class TextSource(InputSource):
     """CSV/TSV or JSON Lines, parsed in batches of lines; errors name the line (and column)."""
 
     def __init__(self, stream: PeekableStream, name: str, fmt: str, key: str | None,
-                 reopen: Callable[[], PeekableStream] | None) -> None:
+                 reopen: Callable[[], PeekableStream] | None, header: bool | None = None) -> None:
         self.name = name
+        self._header = header
         self.format = fmt
         self.key = key
         self.width = 0
@@ -53,7 +108,7 @@ class TextSource(InputSource):
     def _start(self, stream: PeekableStream) -> None:
         """Open the text, read the header (CSV) and the first row: its width is every row's."""
         self._text = io.BufferedReader(gunzipped(stream, self.name))
-        self._lines = self._numbered_lines(iter(self._text))
+        self._lines = self._numbered_lines(_limited_lines(self._text, self.name))
         try:
             first = next(self._lines, None)
             if first is None:
@@ -63,12 +118,17 @@ class TextSource(InputSource):
                 self.width = len(self._json_line(*first))
             else:
                 fields = split_fields(first[1], self._delimiter)
-                if not any(is_number(unquote(text)) for text, _column in fields):
+                header = self._header
+                if header is None:  # auto: a header when none of the first line's values is a number
+                    header = not any(is_number(unquote(text)) for text, _column in fields)
+                    if header:
+                        self._check_delimiter(*first)
+                if header:
                     header_line = first[0]
                     self.columns = tuple(unquote(text) for text, _column in fields)
                     first = next(self._lines, None)
                     if first is None:
-                        raise InputError(f"{self.name}: has a header line but no rows")
+                        raise InputError(f"{self.name}: has a header line (line {header_line}) but no rows")
                 self.first_line = first[0]
                 row = self._csv_line(*first)
                 if self.columns is not None and len(row) != len(self.columns):
@@ -81,6 +141,17 @@ class TextSource(InputSource):
             self.close()
             raise
         self._first = first
+
+    def _check_delimiter(self, number: int, line: str) -> None:
+        """InputError for a line of numbers separated by another character than the file's delimiter
+        (``1;2``, as spreadsheets in many locales write CSV), rather than taking it for a header."""
+        for other in ";\t,|":
+            parts = line.split(other)
+            if other != self._delimiter and len(parts) > 1 and all(is_number(unquote(p)) for p in parts):
+                delimiter = "','" if self._delimiter == "," else "a tab"
+                raise InputError(f"values are separated by {other!r}, but {self.format} values by {delimiter}; "
+                                 f"replace them (e.g. with tr '{other}' '{self._delimiter.replace(chr(9), chr(92) + 't')}')",
+                                 Mark(self.name, number))
 
     def _numbered_lines(self, lines: Iterator[bytes]) -> Iterator[tuple[int, str]]:
         """(line number, text) of every line that is neither blank nor a # comment (UTF-8, BOM ok)."""
@@ -98,7 +169,7 @@ class TextSource(InputSource):
     def _batches(self, batch_size: int, start: int, stop: int | None, reuse: bool) -> Iterator[np.ndarray]:
         if self._lines is None:
             if self._reopen is None:
-                raise InputError(f"{self.name}: stdin can only be read once")
+                raise InputError(f"{self.name}: can only be read once (stdin or a pipe)")
             self._start(self._reopen())
         assert self._lines is not None and self._first is not None
         lines, first = self._lines, self._first
@@ -157,7 +228,7 @@ class TextSource(InputSource):
 
     def _json_line(self, number: int, line: str) -> list[float]:
         try:
-            value = json.loads(line)
+            value = json_loads(line, Mark(self.name, number))
         except ValueError as err:
             raise InputError(f"not valid JSON ({getattr(err, 'msg', err)})",
                              Mark(self.name, number, getattr(err, "colno", None))) from None
@@ -177,6 +248,20 @@ class TextSource(InputSource):
         if self._text is not None:
             text, self._text = self._text, None
             text.close()
+
+
+def _limited_lines(text: io.BufferedReader, name: str) -> Iterator[bytes]:
+    """The lines of ``text``, each at most MAX_LINE_BYTES (else an InputError naming the line)."""
+    number = 0
+    while True:
+        line = text.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise InputError(f"line longer than {MAX_LINE_BYTES // 2**20} MiB (the limit); is this a text file?",
+                             Mark(name, number))
+        yield line
 
 
 def _chain_one(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -234,7 +319,7 @@ def json_row(value: Any, key: str | None, mark: Mark, what: str = "row") -> list
         if key not in value:
             raise InputError(f"{what} has no member '{key}' (it has: {_members(value)})", mark)
         value = value[key]
-    if type(value) in (int, float):
+    if type(value) in (int, float) or isinstance(value, _TooLarge):
         value = [value]
     if not isinstance(value, list) or not value:
         raise InputError(f"{what} must be a non-empty list of numbers, not {_json_kind(value)}", mark)
@@ -242,6 +327,9 @@ def json_row(value: Any, key: str | None, mark: Mark, what: str = "row") -> list
     for position, item in enumerate(value, start=1):
         if type(item) is float or type(item) is int:
             row.append(float(item))
+        elif isinstance(item, _TooLarge):
+            raise InputError(f"value {position} of the {what} is {item.text}, too large for float64 "
+                             f"(largest finite 1.7976931348623157e+308); write \"inf\" if you mean infinity", mark)
         elif isinstance(item, str) and item.strip().lower() in _JSON_NONFINITE:
             row.append(_JSON_NONFINITE[item.strip().lower()])
         else:
@@ -269,9 +357,19 @@ def json_source(stream: PeekableStream, name: str, key: str | None, one_d: str =
     Rows may themselves be objects holding the row under ``key`` (as nncli's JSON Lines).
     A flat list of numbers is one row, or with ``one_d="column"`` (labels) one value per row.
     """
+    parts, size = [], 0
+    while size <= MAX_JSON_BYTES:
+        part = stream.read(1 << 20)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    data = b"".join(parts)
+    if size > MAX_JSON_BYTES:
+        raise InputError(f"{name}: a .json document over {MAX_JSON_BYTES // 2**20} MiB (the limit; it is read whole): "
+                         f"use JSON Lines, CSV or .npy, which are streamed")
     try:
-        with io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig") as text:  # type: ignore[arg-type]
-            document = json.load(text)
+        document = json_loads(data.decode("utf-8-sig"), Mark(name, 1))
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text (a binary file? choose its format with --input-format)") from None
     except ValueError as err:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
-from nncli.errors import InputError
+from nncli.errors import InputError, Mark
 from nncli.network import ForwardTrace
 
 EXIT_MISMATCH = 3  # the exit code when anything is outside the tolerance (1: bad input, 2: usage)
@@ -29,8 +28,7 @@ DEFAULT_RTOL = 1e-5  # numpy.isclose's defaults
 DEFAULT_ATOL = 1e-8
 
 
-@dataclass(frozen=True)
-class ArrayCheck:
+class ArrayCheck(NamedTuple):
     """One compared array: ``name`` such as "output", "layers[1].A" or "predicted"."""
 
     name: str
@@ -39,16 +37,16 @@ class ArrayCheck:
     max_rel: float | None
     outside: int  # entries outside the tolerance (every entry when the shapes differ)
     first: tuple[int, int] | None  # (row, unit) of the first entry outside, 0-based
-    note: str = ""  # e.g. "shape (2, 3), expected (3, 3)"
+    note: str = ""  # e.g. "golden is 3×3" (a shape that differs), "not computed by this run"
 
     @property
     def ok(self) -> bool:
         return self.outside == 0 and not self.note
 
 
-@dataclass(frozen=True)
-class GoldenReport:
-    """Every comparison of a run with a golden file."""
+class GoldenReport(NamedTuple):
+    """Every comparison of a run with a golden file (NamedTuples, not dataclasses: this module
+    is on forward's import path, where a dataclass costs ~0.5 ms to define)."""
 
     source: str
     rtol: float
@@ -75,8 +73,8 @@ class GoldenReport:
 
 
 def load_golden(path: str | Path) -> dict[str, Any]:
-    """The golden JSON object; InputError (naming the file) if it is unreadable, not an object,
-    or has no ``output``."""
+    """The golden JSON object; InputError (naming the file, and ``file:line:column`` for a JSON
+    syntax error) if it is unreadable, not JSON, not an object, or has no ``output``."""
     shown = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -84,8 +82,10 @@ def load_golden(path: str | Path) -> dict[str, Any]:
         raise InputError(f"{shown}: cannot read ({getattr(err, 'strerror', None) or err})") from None
     try:
         document = json.loads(text)
-    except ValueError as err:
-        raise InputError(f"{shown}: not JSON ({err})") from None
+    except json.JSONDecodeError as err:
+        raise InputError(f"not JSON: {err.msg}", Mark(shown, err.lineno, err.colno)) from None
+    except RecursionError:
+        raise InputError(f"{shown}: not JSON: nested too deeply") from None
     if not isinstance(document, dict) or "output" not in document:
         raise InputError(f"{shown}: a golden file is a JSON object with 'output' (what nncli forward -f json writes)")
     return document
@@ -103,28 +103,43 @@ def arrays_of(trace: ForwardTrace) -> dict[str, np.ndarray | None]:
 
 def compare(actual: Mapping[str, np.ndarray | None], golden: Mapping[str, Any], *, rtol: float = DEFAULT_RTOL,
             atol: float = DEFAULT_ATOL, source: str = "golden") -> GoldenReport:
-    """Compare every array ``golden`` holds with ``actual`` (see ``arrays_of``).
+    """Compare every array ``golden`` (a golden JSON object) holds with ``actual`` (see
+    ``arrays_of``): ``compare_arrays(actual, golden_arrays(golden, source), ...)``."""
+    return compare_arrays(actual, golden_arrays(golden, source), rtol=rtol, atol=atol, source=source)
 
-    An array the golden file has but the run lacks (e.g. layers of an engine that keeps only
-    the output) is reported as a failure, so nothing golden goes unchecked. Raises InputError
-    for golden values that are not numbers, or a negative or non-finite tolerance.
-    """
+
+def check_tolerance(rtol: float, atol: float) -> None:
+    """InputError unless both tolerances are finite and >= 0."""
     if not (math.isfinite(rtol) and rtol >= 0 and math.isfinite(atol) and atol >= 0):
         raise InputError(f"--rtol and --atol must be finite and >= 0, not {rtol:g} and {atol:g}")
+
+
+def compare_arrays(actual: Mapping[str, np.ndarray | None], expected: Mapping[str, np.ndarray], *,
+                   rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL, source: str = "golden") -> GoldenReport:
+    """Compare every array of ``expected`` (``golden_arrays``' result) with ``actual``.
+
+    An array the golden file has but the run lacks (e.g. a layer the run's network does not
+    have) is reported as a failure, so nothing golden goes unchecked. Raises InputError for a
+    negative or non-finite tolerance.
+    """
+    check_tolerance(rtol, atol)
     checks = []
-    for name, expected in _golden_arrays(golden, source):
+    for name, expected_values in expected.items():
         got = actual.get(name)
         if name == "predicted":
-            checks.append(_compare_classes(got, expected))
+            checks.append(_compare_classes(got, expected_values))
         elif got is None:
-            checks.append(ArrayCheck(name, np.shape(expected), None, None, int(np.size(expected)), None,
+            checks.append(ArrayCheck(name, np.shape(expected_values), None, None, int(np.size(expected_values)), None,
                                      "not computed by this run"))
         else:
-            checks.append(_compare_numbers(name, np.asarray(got), expected, rtol, atol))
+            checks.append(_compare_numbers(name, np.asarray(got), expected_values, rtol, atol))
     return GoldenReport(source, rtol, atol, tuple(checks))
 
 
-def _golden_arrays(golden: Mapping[str, Any], source: str) -> list[tuple[str, Any]]:
+def golden_arrays(golden: Mapping[str, Any], source: str = "golden") -> dict[str, np.ndarray]:
+    """The arrays a golden JSON object holds, by name, in report order: output (rows, units),
+    layers[k].A / layers[k].Z (k from 1), probabilities, and predicted as int64 (-1 for null).
+    InputError (naming ``source`` and the key) for values that are not rows of numbers."""
     found: list[tuple[str, Any]] = [("output", _numbers(golden["output"], "output", source))]
     layers = golden.get("layers") or []
     if not isinstance(layers, list):
@@ -143,7 +158,7 @@ def _golden_arrays(golden: Mapping[str, Any], source: str) -> list[tuple[str, An
                                                       for p in predicted):
             raise InputError(f"{source}: 'predicted' must be a list of class numbers (or null)")
         found.append(("predicted", np.array([-1 if p is None else p for p in predicted], dtype=np.int64)))
-    return found
+    return dict(found)
 
 
 def _numbers(value: Any, key: str, source: str) -> np.ndarray:
@@ -167,7 +182,7 @@ def _numbers(value: Any, key: str, source: str) -> np.ndarray:
 def _compare_numbers(name: str, got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> ArrayCheck:
     if got.shape != expected.shape:
         return ArrayCheck(name, got.shape, None, None, int(expected.size), None,
-                          f"shape {got.shape}, golden {expected.shape}")
+                          f"golden is {_shape(expected.shape)}")
     a, b = got.astype(np.float64), expected
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
@@ -183,9 +198,13 @@ def _compare_numbers(name: str, got: np.ndarray, expected: np.ndarray, rtol: flo
 def _compare_classes(got: np.ndarray | None, expected: np.ndarray) -> ArrayCheck:
     if got is None:
         return ArrayCheck("predicted", expected.shape, None, None, int(expected.size), None, "not computed by this run")
-    got = np.asarray(got, dtype=np.int64)
+    got = np.array([-1 if k is None else k for k in np.asarray(got).tolist()], dtype=np.int64)  # None: no class
     if got.shape != expected.shape:
         return ArrayCheck("predicted", got.shape, None, None, int(expected.size), None,
-                          f"shape {got.shape}, golden {expected.shape}")
+                          f"golden is {_shape(expected.shape)}")
     bad = np.flatnonzero(got != expected)
     return ArrayCheck("predicted", got.shape, None, None, int(bad.size), (int(bad[0]), 0) if bad.size else None)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in shape)

@@ -19,6 +19,7 @@ from nncli.outfile import atomic_output
 from nncli.render.numbers import adaptive, compact
 
 PALETTE = ("cyan", "magenta", "yellow", "green", "red", "blue", "bright_white", "bright_red")
+MARKS = ("*", "+", "o", "x", "#", "=", "%", "@")  # one per curve when there is no colour
 MPL_PALETTE = ("#1f9bd1", "#c2338f", "#d9a000", "#2e9d4a", "#d6402b", "#5661d8", "#555555", "#ff7f0e")
 
 
@@ -133,12 +134,14 @@ _DOT = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
 def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, float],
-              width: int = 80, height: int = 18, note: str = "") -> Any:
+              width: int = 80, height: int = 18, note: str = "", marks: bool = False) -> Any:
     """The curves drawn with braille dots (2 x 4 per character) in ``width`` columns overall.
 
     ``x`` must hold 2 * plot-width samples (see ``plot_samples``). Derivative curves are
     dotted. Returns a Rich ``Text``: colour per curve, a y scale on the left, the x range
-    below and a legend.
+    below and a legend. With ``marks`` (for output without colour) each curve is drawn with
+    its own character instead (``MARKS``: ``*``, ``+``, ``o``, ...), shown in the legend, so
+    the curves can be told apart in plain text.
     """
     label_w = 8
     plot_w = max(10, width - label_w - 1)
@@ -195,7 +198,7 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
             m = masks[r, c]
             if m:
                 style = PALETTE[curves[owner[r, c]].colour % len(PALETTE)]
-                text.append(chr(_BRAILLE + int(m)), style=style)
+                text.append(MARKS[owner[r, c] % len(MARKS)] if marks else chr(_BRAILLE + int(m)), style=style)
             elif r == zero_row and c == zero_col:
                 text.append("┼", style="dim")
             elif r == zero_row:
@@ -219,8 +222,9 @@ def plot_text(x: np.ndarray, curves: Sequence[Curve], x_range: tuple[float, floa
     line_len = 0
     text.append(" " * (label_w + 1))
     line_len = label_w + 1
-    for curve in curves:
-        entry = ("┄┄ " if curve.derivative else "━━ ") + curve.label
+    for index, curve in enumerate(curves):
+        symbol = MARKS[index % len(MARKS)] * 2 if marks else "┄┄" if curve.derivative else "━━"
+        entry = f"{symbol} {curve.label}"
         if line_len + len(entry) + 2 > width and line_len > label_w + 1:
             text.append("\n" + " " * (label_w + 1))
             line_len = label_w + 1

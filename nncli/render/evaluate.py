@@ -1,4 +1,5 @@
-"""Rich tables for ``nncli evaluate`` (score, confusion matrix, per-class precision/recall),
+"""Rich tables for ``nncli evaluate`` (score and loss, confusion matrix, per-class and averaged
+precision/recall/F1, the most confident mistakes),
 for per-layer statistics (``--stats``) and for ``nncli import-weights``."""
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     headline.append(f"{ev.samples} samples, {ev.correct} correct, accuracy ")
     headline.append(accuracy(ev.correct, ev.samples), style="bold")
     console.print(headline)
+    scores = [f"loss {stat(ev.loss, precision)} (mean cross-entropy, natural log)"]
+    if ev.top_k is not None:
+        scores.append(f"top-{ev.top_k} accuracy {accuracy(ev.top_k_correct, ev.samples)}")
+    console.print(" · ".join(scores))
     if ev.unpredicted:
         console.print(f"{plural(ev.unpredicted, 'row')} gave NaN outputs: no class predicted (counted as wrong)")
     console.print()
 
     n = len(ev.class_names)
+    row_width = max(12, console.width // 4)  # class names as long as the terminal allows
+    rows_need = min(row_width, max(map(len, ev.class_names), default=4))
+    column_width = max(8, (console.width - rows_need - n) // max(n, 1) - 1)
     if n <= MAX_MATRIX_CLASSES:
         matrix = Table(
             title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left",
@@ -37,14 +45,14 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
         )
         matrix.add_column("true", justify="left", style="bold")
         for name in ev.class_names:
-            matrix.add_column(_short(name, 8), justify="right")
+            matrix.add_column(_short(name, column_width), justify="right")
         for i, name in enumerate(ev.class_names):
             cells = []
             for j in range(n):
                 count = int(ev.confusion[i, j])
                 style = "bold" if i == j else ("dim" if count == 0 else "")
                 cells.append(Text(str(count), style=style))
-            matrix.add_row(_short(name, 12), *cells)
+            matrix.add_row(_short(name, row_width), *cells)
         console.print(matrix)
     else:
         console.print(f"(confusion matrix of {n} classes not shown; --format json has it)")
@@ -54,15 +62,37 @@ def render_evaluation(console: Any, ev: Evaluation, precision: int = 4) -> None:
     table.add_column("class", justify="left")
     table.add_column("precision", justify="right")
     table.add_column("recall", justify="right")
+    table.add_column("f1", justify="right")
     table.add_column("support", justify="right")
-    for report in ev.per_class:
+    for k, report in enumerate(ev.per_class):
         table.add_row(
-            _short(report.name, 20), ratio(report.precision, precision), ratio(report.recall, precision),
-            str(report.support),
+            _short(report.name, max(20, console.width - 50)), ratio(report.precision, precision), ratio(report.recall, precision),
+            ratio(report.f1, precision), str(report.support), end_section=k == len(ev.per_class) - 1,
         )
+    for kind in ("macro", "weighted"):
+        table.add_row(f"{kind} avg", *(ratio(ev.average(metric, kind == "weighted"), precision)
+                                       for metric in ("precision", "recall", "f1")), str(ev.samples))
     console.print(table)
     if any(report.precision is None for report in ev.per_class):
         console.print("precision —: the class was never predicted (null in JSON)")
+    if ev.misclassified_limit:
+        console.print()
+        render_mistakes(console, ev, precision)
+
+
+def render_mistakes(console: Any, ev: Evaluation, precision: int = 4) -> None:
+    """``--misclassified N``: the wrong rows the network was surest of, most confident first."""
+    if not ev.misclassified:
+        console.print("No misclassified rows.")
+        return
+    table = Table(title=f"The {plural(len(ev.misclassified), 'most confident mistake')}", title_justify="left",
+                  show_edge=False, pad_edge=False, padding=(0, 1))
+    for heading in ("index", "true", "predicted", "probability"):
+        table.add_column(heading, justify="right" if heading in ("index", "probability") else "left")
+    for m in ev.misclassified:
+        table.add_row(str(m.index), _short(ev.class_names[m.true], 20), _short(ev.class_names[m.predicted], 20),
+                      ratio(m.probability, precision))
+    console.print(table)
 
 
 def render_stats(console: Any, stats: Sequence[LayerStats], precision: int = 4) -> None:
@@ -76,7 +106,7 @@ def render_stats(console: Any, stats: Sequence[LayerStats], precision: int = 4) 
     table.add_column("layer", justify="left")
     table.add_column("", justify="left")
     for heading in ("min", "max", "mean", "std", "NaN", "Inf"):
-        table.add_column(heading, justify="right")
+        table.add_column(heading, justify="right", overflow="fold")  # wrap a number, never cut it
     table.add_column("", justify="left")
     for layer in stats:
         notes = []

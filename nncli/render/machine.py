@@ -64,9 +64,9 @@ def summary_document(spec: NetworkSpec) -> dict[str, Any]:
 
 
 def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted: np.ndarray | None,
-                start: int = 0) -> Iterator[str]:
+                start: int = 0, extra: Sequence[dict[str, Any]] | None = None) -> Iterator[str]:
     """``--format jsonl``: one object per row, ``{"index", "output", "probabilities", "predicted"}``,
-    ``index`` counting from ``start``."""
+    ``index`` counting from ``start``; ``extra[i]`` (if given) adds keys to row i's object."""
     rows = clean(output)
     probs = clean(probabilities) if probabilities is not None else None
     classes = predicted_list(predicted)
@@ -77,6 +77,8 @@ def jsonl_lines(output: np.ndarray, probabilities: np.ndarray | None, predicted:
             "probabilities": probs[i] if probs is not None else None,
             "predicted": classes[i] if classes is not None else None,
         }
+        if extra is not None:
+            record.update(extra[i])
         yield dumps(record) + "\n"
 
 
