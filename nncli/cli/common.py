@@ -244,5 +244,6 @@ SaveFigureOpt = Annotated[
                  help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
 ]
 INPUT_FILE_HELP = (
-    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."
+    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin; "
+    "a directory or a quoted glob ('parts/*.npy') reads its files in name order as one input."
 )

@@ -11,6 +11,7 @@ from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideBy
                                HeaderOpt, InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson,
                                TableOrJsonOpt,
                                handles_errors, number, stderr_console, stdout_console)
+from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, evaluation_on_dask
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
 from nncli.errors import InputError
@@ -62,6 +63,8 @@ def evaluate(
     ] = 0,
     save_figure: SaveFigureOpt = None,
     engine: EngineOpt = EngineName.numpy,
+    dask: DaskOpt = None,
+    dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
     """Score a classifier: accuracy, loss, confusion matrix, precision/recall/F1 on labelled rows.
 
@@ -102,7 +105,10 @@ def evaluate(
             raise InputError(f"{labels}: has {truth.shape[0]} labels but {source.name} has {expected} rows")
         layer_stats = BatchStats(network) if stats else None
         with _progress_bar(progress, expected, network.name) as advance:
-            evaluation = run_evaluation(
+            run = run_evaluation if dask is None else evaluation_on_dask(  # row chunks on a Dask cluster
+                dask, dask_timeout, source, input_file, input_format.value if input_format else None, key, selection,
+                batch_size, [name for name, given in (("--stats", stats), ("--engine", runner is not None)) if given])
+            evaluation = run(
                 network if runner is None else runner, source.batches(batch_size, selection, reuse=True), truth,
                 stats=layer_stats, progress=advance, labels_name=labels, k=top_k, misclassified=misclassified,
                 first_row=0 if selection is None or selection.start is None

@@ -33,6 +33,7 @@ from nncli.cli.common import (
     stdout_console,
     text_console,
 )
+from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, forward_on_dask
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, ExpectOpt, RtolOpt, expectation_for
 from nncli.config import load_spec
@@ -84,8 +85,8 @@ def forward(
     ] = None,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout.",
-                     dir_okay=False, show_default=False),
+        typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of stdout; - is stdout. "
+                     "With --dask, a directory: one .npy per input shard.", show_default=False),
     ] = None,
     precision: PrecisionOpt = 4,
     max_rows: Annotated[
@@ -119,6 +120,8 @@ def forward(
     expect: ExpectOpt = None,
     rtol: RtolOpt = RTOL_TEXT,
     atol: AtolOpt = ATOL_TEXT,
+    dask: DaskOpt = None,
+    dask_timeout: DaskTimeoutOpt = 10.0,
 ) -> None:
     """Run the forward pass A = X·W + B, Z = h(A) layer by layer and show every A and Z.
 
@@ -138,6 +141,8 @@ def forward(
     """
     if output is not None and str(output) == "-":
         output = None
+    if output_format is None and dask is not None and output is not None and output.is_dir():
+        output_format = ForwardFormat.npy  # --dask -o DIR: one .npy per input shard
     if output_format is None:
         output_format = _format_from_extension(output)
     if explain and output_format is not ForwardFormat.table:
@@ -162,6 +167,12 @@ def forward(
     if rows is not None or index is not None:
         selection = parse_rows_spec(rows) if rows is not None else index_rows(index)  # type: ignore[arg-type]
 
+    if dask is not None:  # row chunks on a Dask cluster (nncli.cli.dask_opts)
+        return forward_on_dask(dask, dask_timeout, network, input_file, input_format.value if input_format else None, key,
+                               selection, batch_size, output_format.value, output, no_layers,
+                               [name for name, given in (("--explain", explain), ("--stats", stats), ("--top-k", top_k is not None),
+                                ("--show-weights", show_weights), ("--save-figure", save_figure is not None),
+                                ("--engine", engine is not EngineName.numpy), ("--expect", expect is not None)) if given])
     with _open_source(network, config, inputs, input_file, input_format, key, header) as (source, names):
         source.check_width(network.input_size, network.name)
         first = _first_row(source, selection)

@@ -12,6 +12,7 @@ from typing import BinaryIO, Callable
 
 from nncli.data.binary import IDX_TYPES, NPY_MAGIC, ZIP_MAGIC, idx_source, npy_source, npz_source
 from nncli.data.files import open_user_file
+from nncli.data.shards import ShardedSource, is_sharded
 from nncli.data.source import InputSource
 from nncli.data.streams import GZIP_MAGIC, GzipStream, PeekableStream
 from nncli.data.text import TextSource, json_source
@@ -59,6 +60,9 @@ def open_source(
     if str(source) == STDIN:
         stream = stdin if stdin is not None else sys.stdin.buffer
         return _open_stream(PeekableStream(stream), STDIN_NAME, input_format, key, one_d, None, header)
+    if is_sharded(source):  # a directory or a quoted glob: its files in name order, as one source
+        return ShardedSource(str(source), lambda one: open_source(one, input_format=input_format, key=key, stdin=None,
+                                                                 one_d=one_d, header=header), format_from_name)
     path = Path(source)
     name = str(source)
     file = open_user_file(path, "data file", shown=name)
