@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from nncli.outfile import atomic_output
-from tests.conftest import CONFIGS
+from tests.conftest import CONFIGS, ROOT
 
 THREE = CONFIGS / "three_layer.yaml"
 
@@ -51,3 +53,30 @@ def test_forward_into_fifo(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert received and received[0].count(b"\n") == 2
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+# Output that cannot be written (a full disk, /dev/full): one line, exit 1, no traceback.
+
+def _run_into(target: str, *args) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "NO_COLOR": "1"}
+    with open(target, "w") as stdout:
+        return subprocess.run([sys.executable, "-m", "nncli", *map(str, args)], stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=environment, timeout=120)
+
+
+FULL_CASES = {
+    "table": ["forward", THREE],
+    "json": ["forward", THREE, "-f", "json"],
+    "activations": ["activations"],
+    "--help": ["--help"],
+    "--version": ["--version"],
+    "-o /dev/full": ["forward", THREE, "-f", "csv", "-o", "/dev/full"],
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", FULL_CASES.values(), ids=FULL_CASES.keys())
+def test_output_to_full_device_is_one_line(args):
+    result = _run_into("/dev/full", *args)
+    assert result.returncode == 1
+    assert result.stderr == "Error: writing output: No space left on device\n"

@@ -38,6 +38,8 @@ def handles_errors(fn: F) -> F:
         except BrokenPipeError:
             quiet_stdout()
             raise typer.Exit(BROKEN_PIPE) from None
+        except OSError as err:  # after BrokenPipeError, its subclass: a full disk, /dev/full, EIO
+            fail(write_error(err))
 
     return wrapper  # type: ignore[return-value]
 
@@ -60,6 +62,13 @@ BROKEN_PIPE = 141
 ended by SIGPIPE (128 + 13), as other Unix tools give."""
 
 
+def write_error(err: OSError) -> str:
+    """The one-line message for an OSError no reader of nncli's turned into an NncliError: one
+    while writing output (stdout has no file name)."""
+    reason = err.strerror or str(err)
+    return f"{err.filename}: {reason}" if err.filename else f"writing output: {reason}"
+
+
 def quiet_stdout() -> None:
     """Point file descriptor 1 at /dev/null after a write to it failed with EPIPE, so that
     nothing else fails (Python's own flush at exit included): the remedy the Python docs give
@@ -80,21 +89,39 @@ def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
     output still buffered is flushed here rather than at interpreter exit.
     """
     before, stdout = _file_identity(1), sys.stdout
+    failed_write = False
     try:
         app()
         code: Any = 0
     except SystemExit as exit_:
         code = exit_.code
+    except BrokenPipeError:  # Click's own output (--help, --version) when Click did not catch it
+        quiet_stdout()
+        code = BROKEN_PIPE
+    except OSError as err:  # writing Click's own output (--help, --version) to a full disk
+        code, failed_write = _report_write_error(err, 0), True
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:
         quiet_stdout()
         code = BROKEN_PIPE
+    except OSError as err:  # what was still buffered cannot be written: say so once
+        code, failed_write = _report_write_error(err, code), True
     redirected = before is not None and _file_identity(1) != before  # only the EPIPE remedies move fd 1
-    if sys.stdout is not stdout or redirected:  # Click swapped in its PacifyFlushWrapper
+    if (sys.stdout is not stdout or redirected) and not failed_write:  # Click swapped in its PacifyFlushWrapper
         code = BROKEN_PIPE
     sys.exit(code)
+
+
+def _report_write_error(err: OSError, code: Any) -> Any:
+    """Point stdout at /dev/null (so the flush at exit does not fail again) and, unless the run
+    already failed (``code`` not 0), print the error: the exit code to use."""
+    quiet_stdout()
+    if code not in (0, None):
+        return code
+    print(f"Error: {write_error(err)}", file=sys.stderr)
+    return 1
 
 
 def _file_identity(fd: int) -> tuple[int, int] | None:
