@@ -4,10 +4,12 @@ paths checked before computing, start-up interrupts, one number grammar for conf
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -80,3 +82,30 @@ def test_output_to_full_device_is_one_line(args):
     result = _run_into("/dev/full", *args)
     assert result.returncode == 1
     assert result.stderr == "Error: writing output: No space left on device\n"
+
+
+# SIGTERM and SIGHUP end a run like Ctrl-C does: the temporary output file is removed.
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory):
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    np.savetxt(path, np.random.default_rng(0).random((400_000, 2)), delimiter=",", fmt="%.6f")
+    return path
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_signal_leaves_no_part_file(big_csv, tmp_path, signum, code):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "nncli", "forward", THREE, "-i", big_csv, "-o",
+                             tmp_path / "out.csv"], stderr=subprocess.PIPE, text=True, env=environment)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.csv.*.part")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before the signal was sent: make the CSV bigger"
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == []

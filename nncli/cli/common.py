@@ -4,6 +4,7 @@ option values, the consoles."""
 import functools
 import io
 import os
+import signal
 import sys
 import warnings
 from enum import Enum
@@ -112,6 +113,19 @@ def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
     if (sys.stdout is not stdout or redirected) and not failed_write:  # Click swapped in its PacifyFlushWrapper
         code = BROKEN_PIPE
     sys.exit(code)
+
+
+def exit_on_termination() -> None:
+    """Make SIGTERM and SIGHUP end nncli as an exception (SystemExit with 128 + the signal's
+    number: 143, 129), so that ``finally`` blocks run: an output file being written
+    (``nncli.outfile.atomic_output``) has its temporary ``.NAME.XXXX.part`` removed."""
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _raise_exit)
+
+
+def _raise_exit(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(128 + signum)
 
 
 def _report_write_error(err: OSError, code: Any) -> Any:
