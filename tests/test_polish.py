@@ -109,3 +109,51 @@ def test_signal_leaves_no_part_file(big_csv, tmp_path, signum, code):
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+# -o (and --save-figure) never replace a file the run reads.
+
+def test_forward_output_onto_config_is_refused(cli, tmp_path):
+    config = tmp_path / "net.yaml"
+    config.write_text(THREE.read_text())
+    result = cli("forward", config, "-f", "csv", "-o", config)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: -o {config} is the config: the output would replace it\n"
+    assert config.read_text() == THREE.read_text()
+
+
+def test_forward_output_onto_expect_file_is_refused(cli, tmp_path):
+    golden = tmp_path / "golden.json"
+    assert cli("forward", THREE, "-f", "json", "-o", golden).exit_code == 0
+    before = golden.read_bytes()
+    result = cli("forward", THREE, "-f", "json", "-o", tmp_path / "." / "golden.json", "--expect", golden)
+    assert result.exit_code == 1
+    assert "is the --expect file: the output would replace it" in result.stderr
+    assert golden.read_bytes() == before
+
+
+def test_forward_figure_onto_config_is_refused(cli, tmp_path):
+    config = tmp_path / "net.svg"
+    config.write_text(THREE.read_text())
+    result = cli("forward", config, "--save-figure", config)
+    assert result.exit_code == 1
+    assert "is the config: the output would replace it" in result.stderr
+
+
+def test_evaluate_figure_onto_labels_is_refused(cli, tmp_path):
+    (tmp_path / "x.csv").write_text("1,0.5\n0,0\n")
+    labels = tmp_path / "y.png"
+    labels.write_text("0\n1\n")
+    result = cli("evaluate", THREE, "-i", tmp_path / "x.csv", "-l", labels, "--labels-format", "csv",
+                 "--save-figure", labels)
+    assert result.exit_code == 1
+    assert "is the labels file: the output would replace it" in result.stderr
+    assert labels.read_text() == "0\n1\n"
+
+
+def test_import_weights_onto_its_pickle_is_refused(cli, tmp_path):
+    source = tmp_path / "w.npz"
+    source.write_bytes(b"not read")
+    result = cli("import-weights", source, "-o", source)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: -o {source} is the pickle: the output would replace it\n"

@@ -154,6 +154,25 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def refuse_overwrite(output: Path | str | None, option: str, inputs: dict[str, Path | str | None]) -> None:
+    """InputError if the file ``output`` (the value of ``option``) already exists and is one of
+    ``inputs`` (a description such as "the config" -> its path, None or - for none): writing
+    it would replace a file the run reads."""
+    if output is None or str(output) == "-":
+        return
+    for what, path in inputs.items():
+        if path is not None and str(path) != "-" and _same_file(output, path):
+            raise InputError(f"{option} {output} is {what}: the output would replace it")
+
+
+def _same_file(a: Path | str, b: Path | str) -> bool:
+    """Whether ``a`` and ``b`` both exist and are the same file (through links, ../ and symlinks)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 class InputFormat(str, Enum):
     """Formats of input rows (``--input-format``); see nncli.data."""
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from nncli.cli.common import ConfigArg, DtypeOpt, handles_errors
+from nncli.cli.common import ConfigArg, DtypeOpt, handles_errors, refuse_overwrite
 from nncli.config import load_spec
 from nncli.interop import need
 from nncli.outfile import atomic_output
@@ -40,6 +40,7 @@ def export(
 
       nncli export configs/iris_softmax.yaml -o iris.onnx --all-layers --opset 17
     """
+    refuse_overwrite(output, "-o", {"the config": config})
     spec = load_spec(config, dtype.value if dtype else None)
     need("onnx", "nncli export")
     from nncli.interop.onnx_export import export_model, model_bytes  # imports onnx: heavy (~0.2 s), optional

@@ -29,6 +29,7 @@ from nncli.cli.common import (
     TableOrJson,
     handles_errors,
     number,
+    refuse_overwrite,
     stderr_console,
     stdout_console,
     text_console,
@@ -148,9 +149,9 @@ def forward(
         raise InputError("the config and --input-file cannot both read stdin (-)")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
-    if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
-            and output.resolve() == Path(input_file).resolve():
-        raise InputError(f"-o {output} is the input file: the output would replace it")
+    read = {"the config": config, "the input file": input_file, "the --expect file": expect}
+    refuse_overwrite(output, "-o", read)
+    refuse_overwrite(save_figure, "--save-figure", {**read, "the -o file": output})
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nncli.cli.common import handles_errors, stdout_console
+from nncli.cli.common import handles_errors, refuse_overwrite, stdout_console
 from nncli.safepickle import import_weights as convert
 
 
@@ -30,5 +30,6 @@ def import_weights(
     """
     from nncli.render.evaluate import render_imported  # Rich tables: imported only when this command runs
 
+    refuse_overwrite(output, "-o", {"the pickle": source})
     arrays = convert(source, output)
     render_imported(stdout_console(), arrays, str(output))
