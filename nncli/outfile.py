@@ -25,18 +25,12 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
     a regular file nor a directory (a device, a FIFO) is opened and written directly.
     """
     shown = os.fspath(path)
-    if not shown:
-        raise NncliError("the output file name is empty")
     if _is_special(shown):
         with _open_direct(shown, mode) as handle:
             yield handle
         return
-    target = Path(os.path.realpath(path))  # through a symlink: replace what it points to
-    if target.is_dir():
-        raise NncliError(f"{shown}: is a directory, not an output file")
+    target = check_output_path(path)
     directory = target.parent
-    if not directory.is_dir():
-        raise NncliError(f"{shown}: directory {Path(shown).parent} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     except OSError as err:
@@ -51,6 +45,23 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """NncliError unless ``path`` can name an output file: not empty, not a directory, in a
+    directory that exists. Returns the file to replace (symlinks resolved). Commands call it
+    before computing, so a bad name costs nothing; ``atomic_output`` calls it again."""
+    shown = os.fspath(path)
+    if not shown:
+        raise NncliError("the output file name is empty")
+    if _is_special(shown):
+        return Path(shown)
+    target = Path(os.path.realpath(path))  # through a symlink: replace what it points to
+    if target.is_dir():
+        raise NncliError(f"{shown}: is a directory, not an output file")
+    if not target.parent.is_dir():
+        raise NncliError(f"{shown}: directory {Path(shown).parent} does not exist")
+    return target
 
 
 def _is_special(path: str) -> bool:

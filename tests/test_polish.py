@@ -157,3 +157,24 @@ def test_import_weights_onto_its_pickle_is_refused(cli, tmp_path):
     result = cli("import-weights", source, "-o", source)
     assert result.exit_code == 1
     assert result.stderr == f"Error: -o {source} is the pickle: the output would replace it\n"
+
+
+# Output names are checked before anything is computed or printed.
+
+BAD_NAMES = {
+    "forward --save-figure nodir": (["forward", THREE, "--save-figure", "nodir/f.png"],
+                                    "Error: nodir/f.png: directory nodir does not exist\n"),
+    "activations --save nodir": (["activations", "--plot", "--save", "nodir/f.png"],
+                                 "Error: nodir/f.png: directory nodir does not exist\n"),
+    "activations --save .jpg": (["activations", "--plot", "--save", "x.jpg"],
+                                "Error: --save x.jpg: write a .png, .svg or .pdf file (got '.jpg')\n"),
+    "export -o .txt": (["export", THREE, "-o", "m.txt"], "Error: -o m.txt: the model's name must end in .onnx\n"),
+}
+
+
+@pytest.mark.parametrize("args, message", BAD_NAMES.values(), ids=BAD_NAMES.keys())
+def test_bad_output_name_before_any_output(cli, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+    assert list(tmp_path.iterdir()) == []

@@ -41,7 +41,7 @@ from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
 from nncli.network import load_network
-from nncli.outfile import atomic_output
+from nncli.outfile import atomic_output, check_output_path
 from nncli.render import machine, teaching
 from nncli.render.jsonout import dumps
 from nncli.render.explain import explain as explain_trace
@@ -151,6 +151,8 @@ def forward(
         raise InputError("give either --rows or --index, not both")
     read = {"the config": config, "the input file": input_file, "the --expect file": expect}
     refuse_overwrite(output, "-o", read)
+    if output is not None:
+        check_output_path(output)  # before computing, not after
     refuse_overwrite(save_figure, "--save-figure", {**read, "the -o file": output})
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
