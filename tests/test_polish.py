@@ -178,3 +178,42 @@ def test_bad_output_name_before_any_output(cli, tmp_path, monkeypatch, args, mes
     result = cli(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
     assert list(tmp_path.iterdir()) == []
+
+
+# Ctrl-C while the command line loads: exit 130, no traceback.
+
+def test_interrupt_while_loading_exits_130_quietly():
+    code = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def interrupted(name, *args, **kwargs):\n"
+        "    if name == 'nncli.cli':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupted\n"
+        "sys.argv = ['nncli', '--version']\n"
+        "from nncli.__main__ import main\n"
+        "main()\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+    assert (out.returncode, out.stdout, out.stderr) == (130, "", "")
+
+
+def test_entry_point_loads_nothing_heavy():
+    code = "import sys, nncli.__main__; print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'typer', 'rich', 'yaml'}))"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+    assert out.stdout == "[]\n", out.stderr
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.1, 0.15, 0.25])
+def test_real_ctrl_c_during_start_up(delay):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "nncli", "--version"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=environment)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, stderr)
