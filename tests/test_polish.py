@@ -217,3 +217,29 @@ def test_real_ctrl_c_during_start_up(delay):
     stdout, stderr = proc.communicate(timeout=60)
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, stderr)
+
+
+# One number grammar: a config's quoted parameter is read as the command line reads numbers.
+
+@pytest.mark.parametrize("text", ["1_0", "0x10", "١", " 1"])
+def test_activation_parameter_string_outside_the_grammar_is_refused(text):
+    from nncli import activations
+    from nncli.errors import ActivationError
+
+    with pytest.raises(ActivationError, match="must be a number"):
+        activations.get("leaky_relu", negative_slope=text)
+
+
+def test_config_quoted_parameter_1_0_is_refused(cli, write):
+    config = write("net.yaml", "name: n\nlayers:\n  - weights: [[1.0]]\n    bias: [0.0]\n"
+                   "    activation: {name: leaky_relu, negative_slope: '1_0'}\n")
+    result = cli("validate", config)
+    assert result.exit_code == 1
+    assert "must be a number, not '1_0'" in result.stderr
+
+
+@pytest.mark.parametrize("text, value", [("1e-3", 1e-3), ("0.5", 0.5), ("+2", 2.0)])
+def test_activation_parameter_string_in_the_grammar(text, value):
+    from nncli import activations
+
+    assert activations.get("leaky_relu", negative_slope=text).params["negative_slope"] == value

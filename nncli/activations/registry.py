@@ -30,6 +30,7 @@ import numpy as np
 
 from nncli.activations.blocks import as_float
 from nncli.errors import ActivationError, did_you_mean
+from nncli.rows import NUMBER
 
 ArrayFn = Callable[..., np.ndarray]
 _FROM_SIGNATURE: Any = type("FromSignature", (), {"__repr__": lambda self: "<the function's default>"})()
@@ -380,15 +381,12 @@ def _check_number(p: Param, number: float, value: Any) -> None:
 
 
 def _is_number(value: Any) -> bool:
+    """A number, or a string in nncli's one number grammar (``nncli.rows.NUMBER``: the command
+    line's): a quoted ``"1e-3"`` in a config is a number (YAML 1.1 reads 1e-3 as a string),
+    ``"1_0"``, ``"0x10"`` and non-ASCII digits are not, although float() accepts them."""
     if isinstance(value, (int, float, np.integer, np.floating)):
         return True
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-    return False
+    return isinstance(value, str) and NUMBER.fullmatch(value) is not None
 
 
 def _same(a: Any, b: Any) -> bool:
