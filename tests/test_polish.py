@@ -243,3 +243,15 @@ def test_activation_parameter_string_in_the_grammar(text, value):
     from nncli import activations
 
     assert activations.get("leaky_relu", negative_slope=text).params["negative_slope"] == value
+
+
+# Labels show a parameter as the shortest text that reads back to the same float.
+
+@pytest.mark.parametrize("value, shown", [(0.123456789, "0.123456789"), (0.015, "0.015"), (1.0, "1"),
+                                          (1e-5, "1e-05"), (123456789.0, "123456789")])
+def test_label_round_trips(value, shown):
+    from nncli import activations
+
+    label = activations.get("leaky_relu", negative_slope=value).label
+    assert label == f"leaky_relu(negative_slope={shown})"
+    assert float(label.split("=")[1].rstrip(")")) == value

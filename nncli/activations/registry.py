@@ -397,8 +397,15 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _fmt_param(value: Any) -> str:
+    """A parameter as labels show it: a float as the shortest text that reads back to the same
+    float (``repr``: 0.123456789, not :g's 0.123457; 1.0 as 1, 1e-05 as 1e-05)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return _fmt_float(value)
     if isinstance(value, tuple):
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+        return "[" + ", ".join(_fmt_float(v) for v in value) + "]"
     return str(value)
+
+
+def _fmt_float(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
