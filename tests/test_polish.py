@@ -255,3 +255,31 @@ def test_label_round_trips(value, shown):
     label = activations.get("leaky_relu", negative_slope=value).label
     assert label == f"leaky_relu(negative_slope={shown})"
     assert float(label.split("=")[1].rstrip(")")) == value
+
+
+# Formats listed once (nncli.data.FORMATS); readable help; plural; an Examples block everywhere.
+
+def test_input_formats_come_from_the_data_layer(cli):
+    from nncli.cli.common import INPUT_FILE_HELP, InputFormat
+    from nncli.data import FORMATS
+
+    assert [member.value for member in InputFormat] == list(FORMATS)
+    for name in FORMATS:
+        assert name in INPUT_FILE_HELP.lower()
+    help_text = cli("forward", "--help").stdout
+    assert "<csv|tsv" not in help_text and "<table|json" not in help_text and "FORMAT" in help_text
+
+
+def test_one_row_is_singular(tmp_path):
+    from nncli.data import open_inputs
+    from nncli.errors import InputError
+
+    import numpy as np
+
+    np.save(tmp_path / "x.npy", np.array([[1.0, 2.0]]))
+    with open_inputs(tmp_path / "x.npy") as source, pytest.raises(InputError, match=r"\(it has 1 row, numbered"):
+        source.read_all(slice(5, 6))
+
+
+def test_import_weights_help_has_examples(cli):
+    assert "Examples:" in cli("import-weights", "--help").stdout

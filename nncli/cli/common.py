@@ -13,6 +13,7 @@ from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
+from nncli.data import FORMATS
 from nncli.errors import InputError, NncliError
 from nncli.inputs import NncliWarning
 from nncli.rows import parse_row
@@ -173,16 +174,8 @@ def _same_file(a: Path | str, b: Path | str) -> bool:
         return False
 
 
-class InputFormat(str, Enum):
-    """Formats of input rows (``--input-format``); see nncli.data."""
-
-    csv = "csv"
-    tsv = "tsv"
-    npy = "npy"
-    npz = "npz"
-    json = "json"
-    jsonl = "jsonl"
-    idx = "idx"
+# Formats of input rows (--input-format, --labels-format): nncli.data's, so a new one is listed here by itself.
+InputFormat = Enum("InputFormat", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
 
 
 class Dtype(str, Enum):
@@ -279,10 +272,12 @@ class TableOrJson(str, Enum):
     json = "json"
 
 
-TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="table (Rich tables) or json.")]
+TableOrJsonOpt = Annotated[
+    TableOrJson, typer.Option("--format", "-f", metavar="FORMAT", help="table (Rich tables) or json.")]
 InputFormatOpt = Annotated[
     Optional[InputFormat],
-    typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
+    typer.Option("--input-format", metavar="FORMAT",
+                 help=f"Format of --input-file: {', '.join(FORMATS)} (default: from its name, else its content)."),
 ]
 KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
 HeaderOpt = Annotated[Optional[bool], typer.Option(
@@ -303,6 +298,8 @@ SaveFigureOpt = Annotated[
     typer.Option("--save-figure", metavar="FILE", dir_okay=False, show_default=False,
                  help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
 ]
+_FORMAT_FILES = {"idx": "IDX (*-idx3-ubyte)"}  # how --help names a format's files; others: .FORMAT
 INPUT_FILE_HELP = (
-    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin."
+    f"Input rows from a file: {', '.join(_FORMAT_FILES.get(name, '.' + name) for name in FORMATS)}, "
+    "any gzipped (.gz) but npz; - reads stdin."
 )

@@ -37,7 +37,8 @@ def evaluate(
     key: KeyOpt = None,
     header: HeaderOpt = None,
     labels_format: Annotated[
-        Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
+        Optional[InputFormat], typer.Option("--labels-format", metavar="FORMAT",
+                                            help="Format of --labels, as --input-format (default: from its name).")
     ] = None,
     labels_key: Annotated[Optional[str], typer.Option("--labels-key", help="The array of a labels .npz.")] = None,
     divide_by: DivideByOpt = None,

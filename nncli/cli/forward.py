@@ -80,7 +80,7 @@ def forward(
     batch_size: BatchSizeOpt = 8192,
     output_format: Annotated[
         Optional[ForwardFormat],
-        typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy. "
+        typer.Option("--format", "-f", metavar="FORMAT", help="table (Rich tables), json, jsonl, csv or npy. "
                      "Default: from the -o file's extension, else table.", show_default=False),
     ] = None,
     output: Annotated[
