@@ -283,3 +283,37 @@ def test_one_row_is_singular(tmp_path):
 
 def test_import_weights_help_has_examples(cli):
     assert "Examples:" in cli("import-weights", "--help").stdout
+
+
+# Usage errors (exit 2): one "Error:" line and one hint, no boxed panel.
+
+USAGE_ERRORS = {
+    "unknown option": (["forward", THREE, "--bogus"], "forward"),
+    "missing argument": (["forward"], "forward"),
+    "unknown command": (["frobnicate"], None),
+    "bad choice": (["forward", THREE, "--format", "xml"], "forward"),
+    "out of range": (["forward", THREE, "--precision", "-1"], "forward"),
+    "raised by a command": (["activations", "--plot", "-f", "json"], "activations"),
+}
+
+
+@pytest.mark.parametrize("args, command", USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_usage_error_is_one_line_and_a_hint(nncli_process, args, command):
+    result = nncli_process(*args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Error: "), result.stderr
+    assert lines[1] == f"Try 'nncli{' ' + command if command else ''} -h' for help."
+    assert result.stdout == ""
+
+
+def test_usage_error_in_process(cli):
+    result = cli("forward", THREE, "--format", "xml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: Invalid value for '--format' / '-f': 'xml' is not one of")
+
+
+def test_no_arguments_still_shows_help(nncli_process):
+    result = nncli_process()
+    assert result.exit_code == 2 and "Usage: nncli" in result.stdout + result.stderr
+    assert "Error:" not in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from nncli.data import FORMATS
 from nncli.errors import InputError, NncliError
@@ -78,6 +79,36 @@ def quiet_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+# Click's base of usage errors, from the Click that Typer uses (its own copy since typer 0.28).
+_CLICK_EXCEPTION = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """The root command: a usage error (exit 2) is one ``Error: ...`` line and one hint line on
+    stderr, as nncli's other errors, instead of Click's usage block or Rich's boxed panel.
+    Help (``--help``) is drawn as before."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:  # not standalone: Click hands its exceptions and exit codes back here
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_EXCEPTION as err:
+            message = " ".join(err.format_message().split())
+            if not message:  # `nncli` alone: the help, already shown, and exit 2 as before
+                sys.exit(err.exit_code)
+            print(f"Error: {message}", file=sys.stderr)
+            context = getattr(err, "ctx", None)
+            if context is not None and context.help_option_names:
+                print(f"Try '{context.command_path} {context.help_option_names[0]}' for help.", file=sys.stderr)
+            sys.exit(err.exit_code)
+        except typer.Abort:  # end of input at a prompt
+            print("Error: aborted", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
