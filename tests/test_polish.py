@@ -103,7 +103,8 @@ def test_signal_leaves_no_part_file(big_csv, tmp_path, signum, code):
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.csv.*.part")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before the signal was sent: make the CSV bigger"
+    if proc.poll() is not None:
+        pytest.fail(f"the run ended (exit {proc.returncode}) before the signal was sent: {proc.communicate()[1]}")
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
