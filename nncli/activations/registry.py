@@ -30,6 +30,7 @@ import numpy as np
 
 from nncli.activations.blocks import as_float
 from nncli.errors import ActivationError, did_you_mean
+from nncli.rows import NUMBER
 
 ArrayFn = Callable[..., np.ndarray]
 _FROM_SIGNATURE: Any = type("FromSignature", (), {"__repr__": lambda self: "<the function's default>"})()
@@ -380,15 +381,12 @@ def _check_number(p: Param, number: float, value: Any) -> None:
 
 
 def _is_number(value: Any) -> bool:
+    """A number, or a string in nncli's one number grammar (``nncli.rows.NUMBER``: the command
+    line's): a quoted ``"1e-3"`` in a config is a number (YAML 1.1 reads 1e-3 as a string),
+    ``"1_0"``, ``"0x10"`` and non-ASCII digits are not, although float() accepts them."""
     if isinstance(value, (int, float, np.integer, np.floating)):
         return True
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-    return False
+    return isinstance(value, str) and NUMBER.fullmatch(value) is not None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -399,8 +397,15 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _fmt_param(value: Any) -> str:
+    """A parameter as labels show it: a float as the shortest text that reads back to the same
+    float (``repr``: 0.123456789, not :g's 0.123457; 1.0 as 1, 1e-05 as 1e-05)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return _fmt_float(value)
     if isinstance(value, tuple):
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+        return "[" + ", ".join(_fmt_float(v) for v in value) + "]"
     return str(value)
+
+
+def _fmt_float(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text

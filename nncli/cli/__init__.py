@@ -8,12 +8,13 @@ define plain functions; the table renderers (and Rich) load only when a table is
 import typer
 
 from nncli import __version__
-from nncli.cli.common import run_quietly_on_closed_pipe
+from nncli.cli.common import OneLineErrors, exit_on_termination, run_quietly_on_closed_pipe
 from nncli.cli import (activations_cmd, evaluate_cmd, export_cmd, forward, import_cmd, import_model_cmd, init_cmd,
                        softmax_cmd)
 
 app = typer.Typer(
     name="nncli",
+    cls=OneLineErrors,
     help="Run a neural network's forward pass from a YAML file and see what happens to the numbers.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -52,5 +53,7 @@ def _root(
 
 
 def main() -> None:
-    """Entry point of the ``nncli`` console script (exit 141, quietly, if stdout's reader went away)."""
+    """Entry point of the ``nncli`` console script (exit 141, quietly, if stdout's reader went away;
+    143 and 129 on SIGTERM and SIGHUP, with no temporary file left behind)."""
+    exit_on_termination()
     run_quietly_on_closed_pipe(lambda: app(prog_name="nncli"))

@@ -23,6 +23,7 @@ from nncli.cli.common import (
     stdout_console,
 )
 from nncli.errors import ActivationError, InputError, NncliError, did_you_mean
+from nncli.outfile import check_output_path
 from nncli.render.jsonout import dumps
 from nncli.rows import parse_row, parse_row_at
 
@@ -74,6 +75,8 @@ def activations_command(
     """  # noqa: E501 - one line per paragraph: the help reflows them to the terminal's width
     if output_format is TableOrJson.json and plot:
         raise typer.BadParameter("--plot draws in the terminal; use --format json without it", param_hint="--plot")
+    if save is not None:
+        _check_save(save)
     specs = _unique([A.lookup(n) for n in names or ()])
     drawing = plot or save is not None
     if drawing and not specs:
@@ -246,14 +249,20 @@ def _plot(acts: list[Any], x_range: tuple[float, float], derivative: bool, termi
         plain = console.no_color or console.color_system is None  # no colour: a mark per curve
         console.print(plot_text(x, curves_for(x), (lo, hi), width=width, note=note, marks=plain))
     if save is not None:
-        suffix = save.suffix.lower()
-        if suffix not in (".png", ".svg", ".pdf"):
-            raise NncliError(f"--save {save}: write a .png, .svg or .pdf file (got '{suffix or 'no extension'}')")
-        if importlib.util.find_spec("matplotlib") is None:
-            raise NncliError("--save needs matplotlib: pip install 'nncli[plot]'")
         x = np.linspace(lo, hi, 1201)
         save_plot(save, x, curves_for(x), (lo, hi), note)
         print(f"Wrote {save}", file=sys.stderr)
+
+
+def _check_save(save: Path) -> None:
+    """NncliError unless --save names a .png, .svg or .pdf file in a directory that exists and
+    matplotlib is installed: checked before anything is computed or printed."""
+    suffix = save.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf"):
+        raise NncliError(f"--save {save}: write a .png, .svg or .pdf file (got '{suffix or 'no extension'}')")
+    check_output_path(save)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise NncliError("--save needs matplotlib: pip install 'nncli[plot]'")
 
 
 def _print_json(value: Any) -> None:

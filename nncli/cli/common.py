@@ -4,6 +4,7 @@ option values, the consoles."""
 import functools
 import io
 import os
+import signal
 import sys
 import warnings
 from enum import Enum
@@ -11,7 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
+from nncli.data import FORMATS
 from nncli.errors import InputError, NncliError
 from nncli.inputs import NncliWarning
 from nncli.rows import parse_row
@@ -38,6 +41,8 @@ def handles_errors(fn: F) -> F:
         except BrokenPipeError:
             quiet_stdout()
             raise typer.Exit(BROKEN_PIPE) from None
+        except OSError as err:  # after BrokenPipeError, its subclass: a full disk, /dev/full, EIO
+            fail(write_error(err))
 
     return wrapper  # type: ignore[return-value]
 
@@ -60,6 +65,13 @@ BROKEN_PIPE = 141
 ended by SIGPIPE (128 + 13), as other Unix tools give."""
 
 
+def write_error(err: OSError) -> str:
+    """The one-line message for an OSError no reader of nncli's turned into an NncliError: one
+    while writing output (stdout has no file name)."""
+    reason = err.strerror or str(err)
+    return f"{err.filename}: {reason}" if err.filename else f"writing output: {reason}"
+
+
 def quiet_stdout() -> None:
     """Point file descriptor 1 at /dev/null after a write to it failed with EPIPE, so that
     nothing else fails (Python's own flush at exit included): the remedy the Python docs give
@@ -67,6 +79,36 @@ def quiet_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+# Click's base of usage errors, from the Click that Typer uses (its own copy since typer 0.28).
+_CLICK_EXCEPTION = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """The root command: a usage error (exit 2) is one ``Error: ...`` line and one hint line on
+    stderr, as nncli's other errors, instead of Click's usage block or Rich's boxed panel.
+    Help (``--help``) is drawn as before."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:  # not standalone: Click hands its exceptions and exit codes back here
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_EXCEPTION as err:
+            message = " ".join(err.format_message().split())
+            if not message:  # `nncli` alone: the help, already shown, and exit 2 as before
+                sys.exit(err.exit_code)
+            print(f"Error: {message}", file=sys.stderr)
+            context = getattr(err, "ctx", None)
+            if context is not None and context.help_option_names:
+                print(f"Try '{context.command_path} {context.help_option_names[0]}' for help.", file=sys.stderr)
+            sys.exit(err.exit_code)
+        except typer.Abort:  # end of input at a prompt
+            print("Error: aborted", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
@@ -80,21 +122,52 @@ def run_quietly_on_closed_pipe(app: Callable[[], Any]) -> NoReturn:
     output still buffered is flushed here rather than at interpreter exit.
     """
     before, stdout = _file_identity(1), sys.stdout
+    failed_write = False
     try:
         app()
         code: Any = 0
     except SystemExit as exit_:
         code = exit_.code
+    except BrokenPipeError:  # Click's own output (--help, --version) when Click did not catch it
+        quiet_stdout()
+        code = BROKEN_PIPE
+    except OSError as err:  # writing Click's own output (--help, --version) to a full disk
+        code, failed_write = _report_write_error(err, 0), True
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:
         quiet_stdout()
         code = BROKEN_PIPE
+    except OSError as err:  # what was still buffered cannot be written: say so once
+        code, failed_write = _report_write_error(err, code), True
     redirected = before is not None and _file_identity(1) != before  # only the EPIPE remedies move fd 1
-    if sys.stdout is not stdout or redirected:  # Click swapped in its PacifyFlushWrapper
+    if (sys.stdout is not stdout or redirected) and not failed_write:  # Click swapped in its PacifyFlushWrapper
         code = BROKEN_PIPE
     sys.exit(code)
+
+
+def exit_on_termination() -> None:
+    """Make SIGTERM and SIGHUP end nncli as an exception (SystemExit with 128 + the signal's
+    number: 143, 129), so that ``finally`` blocks run: an output file being written
+    (``nncli.outfile.atomic_output``) has its temporary ``.NAME.XXXX.part`` removed."""
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _raise_exit)
+
+
+def _raise_exit(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(128 + signum)
+
+
+def _report_write_error(err: OSError, code: Any) -> Any:
+    """Point stdout at /dev/null (so the flush at exit does not fail again) and, unless the run
+    already failed (``code`` not 0), print the error: the exit code to use."""
+    quiet_stdout()
+    if code not in (0, None):
+        return code
+    print(f"Error: {write_error(err)}", file=sys.stderr)
+    return 1
 
 
 def _file_identity(fd: int) -> tuple[int, int] | None:
@@ -113,16 +186,27 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-class InputFormat(str, Enum):
-    """Formats of input rows (``--input-format``); see nncli.data."""
+def refuse_overwrite(output: Path | str | None, option: str, inputs: dict[str, Path | str | None]) -> None:
+    """InputError if the file ``output`` (the value of ``option``) already exists and is one of
+    ``inputs`` (a description such as "the config" -> its path, None or - for none): writing
+    it would replace a file the run reads."""
+    if output is None or str(output) == "-":
+        return
+    for what, path in inputs.items():
+        if path is not None and str(path) != "-" and _same_file(output, path):
+            raise InputError(f"{option} {output} is {what}: the output would replace it")
 
-    csv = "csv"
-    tsv = "tsv"
-    npy = "npy"
-    npz = "npz"
-    json = "json"
-    jsonl = "jsonl"
-    idx = "idx"
+
+def _same_file(a: Path | str, b: Path | str) -> bool:
+    """Whether ``a`` and ``b`` both exist and are the same file (through links, ../ and symlinks)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+# Formats of input rows (--input-format, --labels-format): nncli.data's, so a new one is listed here by itself.
+InputFormat = Enum("InputFormat", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
 
 
 class Dtype(str, Enum):
@@ -219,10 +303,12 @@ class TableOrJson(str, Enum):
     json = "json"
 
 
-TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="table (Rich tables) or json.")]
+TableOrJsonOpt = Annotated[
+    TableOrJson, typer.Option("--format", "-f", metavar="FORMAT", help="table (Rich tables) or json.")]
 InputFormatOpt = Annotated[
     Optional[InputFormat],
-    typer.Option("--input-format", help="Format of --input-file (default: from its name, else its content)."),
+    typer.Option("--input-format", metavar="FORMAT",
+                 help=f"Format of --input-file: {', '.join(FORMATS)} (default: from its name, else its content)."),
 ]
 KeyOpt = Annotated[Optional[str], typer.Option("--key", "-k", help="The array of an .npz (or member of JSON) to read.")]
 HeaderOpt = Annotated[Optional[bool], typer.Option(
@@ -243,7 +329,9 @@ SaveFigureOpt = Annotated[
     typer.Option("--save-figure", metavar="FILE", dir_okay=False, show_default=False,
                  help="Draw a figure into FILE.png or FILE.svg (needs matplotlib, the plot extra)."),
 ]
+_FORMAT_FILES = {"idx": "IDX (*-idx3-ubyte)"}  # how --help names a format's files; others: .FORMAT
 INPUT_FILE_HELP = (
-    "Input rows from a file: .csv/.tsv, .npy, .npz, .json, .jsonl or IDX (*-idx3-ubyte, .gz ok); - reads stdin; "
-    "a directory or a quoted glob ('parts/*.npy') reads its files in name order as one input."
+    f"Input rows from a file: {', '.join(_FORMAT_FILES.get(name, '.' + name) for name in FORMATS)}, "
+    "any gzipped (.gz) but npz; - reads stdin; a directory or a quoted glob ('parts/*.npy') reads its "
+    "files in name order as one input."
 )

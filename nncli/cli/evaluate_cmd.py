@@ -10,7 +10,7 @@ import typer
 from nncli.cli.common import (INPUT_FILE_HELP, BatchSizeOpt, ConfigArg, DivideByOpt, DtypeOpt, InputFormat,
                                HeaderOpt, InputFormatOpt, KeyOpt, PrecisionOpt, RowsOpt, SaveFigureOpt, TableOrJson,
                                TableOrJsonOpt,
-                               handles_errors, number, stderr_console, stdout_console)
+                               handles_errors, number, refuse_overwrite, stderr_console, stdout_console)
 from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, evaluation_on_dask
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.data import open_inputs, parse_rows_spec, read_labels
@@ -38,7 +38,8 @@ def evaluate(
     key: KeyOpt = None,
     header: HeaderOpt = None,
     labels_format: Annotated[
-        Optional[InputFormat], typer.Option("--labels-format", help="Format of --labels (default: from its name).")
+        Optional[InputFormat], typer.Option("--labels-format", metavar="FORMAT",
+                                            help="Format of --labels, as --input-format (default: from its name).")
     ] = None,
     labels_key: Annotated[Optional[str], typer.Option("--labels-key", help="The array of a labels .npz.")] = None,
     divide_by: DivideByOpt = None,
@@ -93,6 +94,8 @@ def evaluate(
     selection = parse_rows_spec(rows) if rows is not None else None
     if save_figure is not None:
         check_figure_name(save_figure)
+        refuse_overwrite(save_figure, "--save-figure", {"the config": config, "the input file": input_file,
+                                                        "the labels file": labels})
     with open_inputs(input_file, input_format=input_format.value if input_format else None, key=key,
                      header=header) as source:
         source.check_width(network.input_size, network.name)

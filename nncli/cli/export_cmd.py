@@ -6,10 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from nncli.cli.common import ConfigArg, DtypeOpt, handles_errors
+from nncli.cli.common import ConfigArg, DtypeOpt, handles_errors, refuse_overwrite
 from nncli.config import load_spec
 from nncli.interop import need
-from nncli.outfile import atomic_output
+from nncli.errors import InputError
+from nncli.outfile import atomic_output, check_output_path
 
 
 @handles_errors
@@ -40,6 +41,10 @@ def export(
 
       nncli export configs/iris_softmax.yaml -o iris.onnx --all-layers --opset 17
     """
+    if output.suffix.lower() != ".onnx":
+        raise InputError(f"-o {output}: the model's name must end in .onnx")
+    check_output_path(output)
+    refuse_overwrite(output, "-o", {"the config": config})
     spec = load_spec(config, dtype.value if dtype else None)
     need("onnx", "nncli export")
     from nncli.interop.onnx_export import export_model, model_bytes  # imports onnx: heavy (~0.2 s), optional

@@ -29,6 +29,7 @@ from nncli.cli.common import (
     TableOrJson,
     handles_errors,
     number,
+    refuse_overwrite,
     stderr_console,
     stdout_console,
     text_console,
@@ -41,7 +42,7 @@ from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
 from nncli.network import load_network
-from nncli.outfile import atomic_output
+from nncli.outfile import atomic_output, check_output_path
 from nncli.render import machine, teaching
 from nncli.render.jsonout import dumps
 from nncli.render.explain import explain as explain_trace
@@ -80,7 +81,7 @@ def forward(
     batch_size: BatchSizeOpt = 8192,
     output_format: Annotated[
         Optional[ForwardFormat],
-        typer.Option("--format", "-f", help="table (Rich tables), json, jsonl, csv or npy. "
+        typer.Option("--format", "-f", metavar="FORMAT", help="table (Rich tables), json, jsonl, csv or npy. "
                      "Default: from the -o file's extension, else table.", show_default=False),
     ] = None,
     output: Annotated[
@@ -153,9 +154,11 @@ def forward(
         raise InputError("the config and --input-file cannot both read stdin (-)")
     if rows is not None and index is not None:
         raise InputError("give either --rows or --index, not both")
-    if output is not None and input_file not in (None, "-") and Path(input_file).exists() \
-            and output.resolve() == Path(input_file).resolve():
-        raise InputError(f"-o {output} is the input file: the output would replace it")
+    read = {"the config": config, "the input file": input_file, "the --expect file": expect}
+    refuse_overwrite(output, "-o", read)
+    if output is not None and not (dask is not None and output.is_dir()):  # --dask -o DIR: one .npy a shard
+        check_output_path(output)  # before computing, not after
+    refuse_overwrite(save_figure, "--save-figure", {**read, "the -o file": output})
     network = load_network(config, dtype.value if dtype else None)
     if divide_by is not None:
         network = network.with_preprocess(number(divide_by, "--divide-by"))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nncli.cli.common import handles_errors, stdout_console
+from nncli.cli.common import handles_errors, refuse_overwrite, stdout_console
 from nncli.safepickle import import_weights as convert
 
 
@@ -24,11 +24,16 @@ def import_weights(
 
     The pickle is read by a restricted unpickler that only rebuilds numpy arrays, lists and dicts: a pickle that would run code (e.g. call os.system) is refused and nothing of it runs. A dict's keys become the array names; a list's items are named arr_0, arr_1, ...
 
-    Example:
+    Examples:
 
       nncli import-weights sample_weight.pkl -o configs/sample_weight.npz
+
+      nncli import-weights sample_weight.pkl -o /tmp/w.npz && python -c "import numpy; print(list(numpy.load('/tmp/w.npz')))"
+
+    To get a config that runs the weights as well: nncli import sample_weight.pkl -o mnist.yaml --activations sigmoid,sigmoid,softmax
     """
     from nncli.render.evaluate import render_imported  # Rich tables: imported only when this command runs
 
+    refuse_overwrite(output, "-o", {"the pickle": source})
     arrays = convert(source, output)
     render_imported(stdout_console(), arrays, str(output))

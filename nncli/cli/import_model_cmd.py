@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from nncli.cli.common import handles_errors, stdout_console
+from nncli.cli.common import handles_errors, refuse_overwrite, stdout_console
 from nncli.errors import InputError
 from nncli.interop import need
 from nncli.interop.netfile import ImportedNetwork, write_network
@@ -57,6 +57,7 @@ def import_model(
 
       nncli import sample_weight.pkl -o mnist.yaml --activations sigmoid,sigmoid,softmax
     """
+    refuse_overwrite(output, "-o", {"the model": source})
     kind = FORMATS.get(source.suffix.lower())
     if kind is None:
         raise InputError(f"{source}: cannot tell the format from the name; nncli imports "

@@ -6,7 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
-from nncli.errors import InputError, Mark
+from nncli.errors import InputError, Mark, plural
 from nncli.rows import describe_rows
 
 DEFAULT_BATCH_SIZE = 8192  # rows per batch: 8192 MNIST rows are 6 MiB as uint8, 25 MiB as float32
@@ -130,7 +130,7 @@ class InputSource:
     def _nothing_selected(self, rows: slice | None) -> None:
         if rows is None:
             raise InputError(f"{self.name}: no rows (empty input)")
-        count = f" (it has {self.n_rows} rows, numbered from 0)" if self.n_rows is not None else ""
+        count = f" (it has {plural(self.n_rows, 'row')}, numbered from 0)" if self.n_rows is not None else ""
         raise InputError(f"{self.name}: {describe_rows(rows)} selects no rows{count}")
 
 

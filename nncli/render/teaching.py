@@ -14,6 +14,7 @@ from nncli.config import LayerSpec
 from nncli.errors import InputError
 from nncli.evaluate import top_k
 from nncli.network import ForwardTrace, Network
+from nncli.outfile import check_output_path
 from nncli.render.numbers import json_value
 
 # Two pixels per character, top and bottom: neither, top, bottom, both (at or above the threshold).
@@ -81,10 +82,11 @@ def forward_options(network: Network, output_format: str, show_weights: bool, k:
 
 
 def check_figure_name(path: Path) -> None:
-    """InputError unless ``path`` ends in .png or .svg (the formats figures are written in)
-    and matplotlib is installed (checked before any work is done)."""
+    """InputError unless ``path`` ends in .png or .svg (the formats figures are written in),
+    its directory exists and matplotlib is installed (checked before any work is done)."""
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise InputError(f"--save-figure {path}: the file name must end in .png or .svg")
+    check_output_path(path)
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError("--save-figure needs matplotlib: pip install 'nncli[plot]'")
 
