@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import struct
+import tokenize
+import warnings
 import zipfile
 from typing import BinaryIO, Callable, Iterator
 
@@ -207,19 +209,59 @@ def read_npy_header(stream: PeekableStream, name: str) -> tuple[tuple[int, ...],
     head = stream.peek(6)
     if head != NPY_MAGIC:
         raise InputError(f"{name}: not a .npy file (it does not start with \\x93NUMPY; found {head!r})")
-    fmt = np.lib.format
     try:
-        version = fmt.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(stream)
-        else:
-            raise InputError(f"{name}: .npy format version {version[0]}.{version[1]} is not supported (1.0 and 2.0 are)")
+        shape, fortran, dtype = parse_npy_header(stream)
+    except UnsupportedNpyVersion as err:
+        raise InputError(f"{name}: {err}") from None
     except ValueError as err:
         raise InputError(f"{name}: corrupt .npy header ({one_line(err)})") from None
-    _check_numeric(np.dtype(dtype), name)
-    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype), stream.position
+    _check_numeric(dtype, name)
+    return shape, fortran, dtype, stream.position
+
+
+class UnsupportedNpyVersion(ValueError):
+    """An .npy format version other than 1.0 and 2.0."""
+
+
+# What numpy's header parser (ast.literal_eval of the header text) raises for a damaged header
+# besides ValueError: SyntaxError, RecursionError (a header of 3000 minus signs), TypeError, and
+# tokenize.TokenError from its fallback for Python 2 headers on an unbalanced bracket; its
+# warnings (SyntaxWarning 'invalid decimal literal' for ``0inf{...}``, UserWarning 'created on
+# Python 2' for ``(2L,)``) are made errors around it and count as damage too.
+_HEADER_ERRORS = (ValueError, SyntaxError, TypeError, RecursionError, tokenize.TokenError, Warning)
+
+
+def parse_npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the .npy header at ``stream``'s position (its magic
+    string first), leaving ``stream`` at the data. Raises ValueError with the reason for any
+    damage (never another exception, never a warning); UnsupportedNpyVersion for a format
+    version other than 1.0 and 2.0."""
+    fmt = np.lib.format
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            version = fmt.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran, dtype = fmt.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran, dtype = fmt.read_array_header_2_0(stream)
+            else:
+                raise UnsupportedNpyVersion(f".npy format version {version[0]}.{version[1]} is not supported "
+                                            "(1.0 and 2.0 are)")
+    except UnsupportedNpyVersion:
+        raise
+    except RecursionError:
+        raise ValueError("header nested too deeply") from None
+    except tokenize.TokenError as err:
+        raise ValueError(f"unbalanced brackets: {err.args[0]}") from None
+    except UserWarning as err:
+        if "Python 2" not in str(err):
+            raise ValueError(one_line(err)) from None
+        raise ValueError("written on Python 2 (integers such as 2L), which nncli does not read; "
+                         "save the array again with np.save") from None
+    except _HEADER_ERRORS as err:
+        raise ValueError(one_line(err)) from None
+    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
 
 def _check_numeric(dtype: np.dtype, name: str) -> None:
