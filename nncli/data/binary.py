@@ -46,7 +46,7 @@ MAX_FORTRAN_BYTES = 256 * 2**20  # column-major arrays are read whole
 _DEFLATE_MAX_RATIO = 1032
 
 
-def _size(n: int) -> str:
+def describe_size(n: int) -> str:
     """A byte count for messages: ``320000000128 bytes (298 GiB)``."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
@@ -65,11 +65,11 @@ def check_declared(name: str, kind: str, shape: tuple[int, ...], dtype: np.dtype
     described = f"shape {shape} of {dtype}" if kind != "IDX file" else f"{' x '.join(map(str, shape))} values of {dtype}"
     declared = math.prod(shape) * dtype.itemsize
     if available is not None and offset + declared > available:
-        raise error(f"{name}: truncated {kind}: its header promises {described} ({_size(offset + declared)} with "
-                    f"the header) but {'the member' if kind == '.npz member' else 'the file'} has {_size(available)}", mark)
+        raise error(f"{name}: truncated {kind}: its header promises {described} ({describe_size(offset + declared)} with "
+                    f"the header) but {'the member' if kind == '.npz member' else 'the file'} has {describe_size(available)}", mark)
     if declared > limit:
-        raise error(f"{name}: its header declares {described}, {_size(declared)}, over nncli's limit of "
-                    f"{_size(limit)} for one array", mark)
+        raise error(f"{name}: its header declares {described}, {describe_size(declared)}, over nncli's limit of "
+                    f"{describe_size(limit)} for one array", mark)
 
 
 class BinarySource(InputSource):
@@ -103,11 +103,11 @@ class BinarySource(InputSource):
             raise InputError(f"{name}: its rows are empty (shape {shape})")
         self._row_bytes = self.width * file_dtype.itemsize
         if self._row_bytes > MAX_ROW_BYTES:
-            raise InputError(f"{name}: a row of {self.width} values takes {_size(self._row_bytes)}, over nncli's "
-                             f"limit of {_size(MAX_ROW_BYTES)} for one sample (shape {shape})")
+            raise InputError(f"{name}: a row of {self.width} values takes {describe_size(self._row_bytes)}, over nncli's "
+                             f"limit of {describe_size(MAX_ROW_BYTES)} for one sample (shape {shape})")
         if fortran and len(shape) > 1 and self.n_rows * self._row_bytes > MAX_FORTRAN_BYTES:
-            raise InputError(f"{name}: a column-major (Fortran-order) array is read whole, and {_size(self.n_rows * self._row_bytes)} "
-                             f"is over the limit of {_size(MAX_FORTRAN_BYTES)}; save it in C order (np.save does)")
+            raise InputError(f"{name}: a column-major (Fortran-order) array is read whole, and {describe_size(self.n_rows * self._row_bytes)} "
+                             f"is over the limit of {describe_size(MAX_FORTRAN_BYTES)}; save it in C order (np.save does)")
         self._pending: PeekableStream | None = stream
         self._data_offset = data_offset
         self._reopen = reopen
@@ -190,8 +190,8 @@ def check_zip_member(name: str, info: zipfile.ZipInfo, error: type[NncliError] =
     else:
         return  # bzip2/lzma: no simple bound; check_declared's limit still applies
     if info.file_size > bound:
-        raise error(f"{name}: the zip directory declares {_size(info.file_size)} uncompressed, more than its "
-                    f"{_size(info.compress_size)} of compressed data can hold", mark)
+        raise error(f"{name}: the zip directory declares {describe_size(info.file_size)} uncompressed, more than its "
+                    f"{describe_size(info.compress_size)} of compressed data can hold", mark)
 
 
 # --- .npy -------------------------------------------------------------------------------
