@@ -115,13 +115,19 @@ def check_fits(source_values: np.ndarray, converted: np.ndarray, dtype: np.dtype
     0-based) and the value (counted from 1). An infinity in the input is a value like any other."""
     if source_values.dtype.kind != "f" or source_values.dtype.itemsize <= np.dtype(dtype).itemsize:
         return
-    overflowed = np.isinf(converted) & np.isfinite(source_values)
+    _check_finite(source_values, converted, "", first_row, source)
+
+
+def _check_finite(X: np.ndarray, result: np.ndarray, how: str, first_row: int, source: str | None) -> None:
+    """InputError naming the first value of X (row ``first_row`` + its index, value counted from 1)
+    that is finite but became inf in ``result`` (``how``: what was done to it, for the message)."""
+    overflowed = np.isinf(result) & np.isfinite(X)
     if overflowed.any():
         row, col = (int(i) for i in np.argwhere(overflowed)[0])
         where = f"{source}: " if source else ""
         raise InputError(
-            f"{where}input row {first_row + row}, value {col + 1}: {float(source_values[row, col]):g} "
-            f"does not fit in {np.dtype(dtype)} (largest {float(np.finfo(dtype).max):.4g})"
+            f"{where}input row {first_row + row}, value {col + 1}: {float(X[row, col]):g}{how} "
+            f"does not fit in {result.dtype} (largest {float(np.finfo(result.dtype).max):.4g})"
         )
 
 
@@ -159,16 +165,8 @@ def convert_rows(X: np.ndarray, dest: np.ndarray, divide_by: float | None, first
 
 def _check_divided(X: np.ndarray, divided: np.ndarray, divide_by: float, first_row: int, source: str | None) -> None:
     """InputError if dividing by ``divide_by`` (below 1 in magnitude) turned a finite value of X into inf."""
-    if abs(divide_by) >= 1:
-        return  # X / divide_by is no larger than X, which fits (check_fits)
-    overflowed = np.isinf(divided) & np.isfinite(X)
-    if overflowed.any():
-        row, col = (int(i) for i in np.argwhere(overflowed)[0])
-        where = f"{source}: " if source else ""
-        raise InputError(
-            f"{where}input row {first_row + row}, value {col + 1}: {float(X[row, col]):g} divided by {divide_by:g} "
-            f"(preprocess: divide_by) does not fit in {divided.dtype} (largest {float(np.finfo(divided.dtype).max):.4g})"
-        )
+    if abs(divide_by) < 1:  # else X / divide_by is no larger than X, which fits (check_fits)
+        _check_finite(X, divided, f" divided by {divide_by:g} (preprocess: divide_by)", first_row, source)
 
 
 def prepare(X: Rows, input_size: int, network_name: str, dtype: np.dtype, divide_by: float | None,
