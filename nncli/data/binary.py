@@ -41,7 +41,9 @@ Reopen = Callable[[], PeekableStream]
 MAX_ARRAY_BYTES = 16 * 2**30  # 16 GiB of declared data: 5 times the 3 GB file of benchmarks/bench_stream.py
 MAX_ROW_BYTES = 64 * 2**20  # one sample: MNIST's is 784 bytes
 BATCH_BYTES = 64 * 2**20  # a batch's buffer: 8192 MNIST rows are 6 MiB as uint8, 51 MiB as float64
-MAX_FORTRAN_BYTES = 256 * 2**20  # column-major arrays are read whole
+# Column-major arrays are read whole, allocated before reading: at most a batch's buffer, as
+# gzip data or a pipe cannot be sized first (256 MiB let a 7000 x 7000 float32 header take 374 MB).
+MAX_FORTRAN_BYTES = 64 * 2**20
 # Deflate expands at most ~1032 times; a zip member whose directory claims more is lying.
 _DEFLATE_MAX_RATIO = 1032
 

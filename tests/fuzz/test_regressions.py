@@ -82,6 +82,9 @@ HOSTILE_FILES = [
     _was("f.npy.gz", gz(npy_header_bytes((200000, 200000), fortran=True)), "open_inputs",
          "gzipped Fortran-order .npy: data._BinarySource._fortran_batches allocated the whole declared array "
          "(MemoryError: 298 GiB)"),
+    _was("f7000.npy.gz", gz(npy_header_bytes((7000, 7000), descr=">f4", fortran=True) + b"\0" * 8), "open_inputs",
+         "(found by the long fuzz run) a gzipped Fortran-order .npy declaring 7000 x 7000 float32 (196 MB, under "
+         "the 256 MiB limit for arrays read whole) was allocated before reading: 374 MB at peak"),
     _was("labels.npz", npz_of_members({"x": npy_header_bytes((200000, 200000))}), "read_labels",
          "read_labels read a whole .npz member at its declared size (read_all -> np.empty: MemoryError 298 GiB)"),
     _was("t-labels-idx1-ubyte.gz", gz(idx_header_bytes((4294967295,), "u1")), "read_labels",
