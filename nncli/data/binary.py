@@ -263,6 +263,8 @@ def parse_npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]
                          "save the array again with np.save") from None
     except _HEADER_ERRORS as err:
         raise ValueError(one_line(err)) from None
+    if any(d < 0 for d in shape):  # numpy checks only that they are integers
+        raise ValueError(f"shape {tuple(shape)} has a negative dimension")
     return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
 

@@ -138,6 +138,9 @@ DAMAGED_HEADERS = {
     "0inf": b"0inf{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
     "2L": b"{'descr': '<f8', 'fortran_order': False, 'shape': (2L,), }",
     "minus-signs": b"-" * 3000 + b"1",
+    # Found by the long fuzz run: numpy checks only that dimensions are integers; np.empty then
+    # raised ValueError 'negative dimensions are not allowed' (on stdin, where the size is unknown).
+    "negative": b"{'descr': '<f8', 'fortran_order': False, 'shape': (-12,), }",
 }
 
 
