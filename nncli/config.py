@@ -35,7 +35,7 @@ import numpy as np
 
 from nncli import activations
 from nncli.errors import ActivationError, ConfigError, Mark, did_you_mean, plural
-from nncli.weights import ArrayReader, WeightsArchive, inline_matrix
+from nncli.weights import ArrayReader, WeightsArchive, inline_matrix, to_dtype
 from nncli.weights import describe as _describe
 from nncli.weights import mapping as _mapping
 from nncli.yamlstrict import STDIN, YNode, is_stdin, load
@@ -398,5 +398,5 @@ def _inputs(node: YNode, input_size: int, dtype: str) -> tuple[tuple[str, np.nda
             raise ConfigError(
                 f"input '{key}' has {rows.shape[1]} values but the network takes {input_size}", value.mark
             )
-        result.append((key, rows.astype(dtype)))
+        result.append((key, to_dtype(rows, np.dtype(dtype), f"input '{key}'", value.mark)))
     return tuple(result)

@@ -115,13 +115,19 @@ def check_fits(source_values: np.ndarray, converted: np.ndarray, dtype: np.dtype
     0-based) and the value (counted from 1). An infinity in the input is a value like any other."""
     if source_values.dtype.kind != "f" or source_values.dtype.itemsize <= np.dtype(dtype).itemsize:
         return
-    overflowed = np.isinf(converted) & np.isfinite(source_values)
+    _check_finite(source_values, converted, "", first_row, source)
+
+
+def _check_finite(X: np.ndarray, result: np.ndarray, how: str, first_row: int, source: str | None) -> None:
+    """InputError naming the first value of X (row ``first_row`` + its index, value counted from 1)
+    that is finite but became inf in ``result`` (``how``: what was done to it, for the message)."""
+    overflowed = np.isinf(result) & np.isfinite(X)
     if overflowed.any():
         row, col = (int(i) for i in np.argwhere(overflowed)[0])
         where = f"{source}: " if source else ""
         raise InputError(
-            f"{where}input row {first_row + row}, value {col + 1}: {float(source_values[row, col]):g} "
-            f"does not fit in {np.dtype(dtype)} (largest {float(np.finfo(dtype).max):.4g})"
+            f"{where}input row {first_row + row}, value {col + 1}: {float(X[row, col]):g}{how} "
+            f"does not fit in {result.dtype} (largest {float(np.finfo(result.dtype).max):.4g})"
         )
 
 
@@ -139,17 +145,28 @@ def convert_rows(X: np.ndarray, dest: np.ndarray, divide_by: float | None, first
                  source: str | None = None) -> None:
     """Write ``X.astype(dest.dtype) / divide_by`` (X checked by check_batch) into ``dest``
     (same shape). ``first_row`` (X's first row in the whole input) and ``source`` (its file)
-    name the place of a value too large for the dtype, which is an InputError."""
+    name the place of a value too large for the dtype, before or after the division (a
+    divide_by below 1 enlarges values: 1e308 / 0.5), which is an InputError."""
     dtype = dest.dtype
     divisor = None if divide_by is None else dtype.type(divide_by)
     if divisor is not None and np.can_cast(X.dtype, dtype, "safe"):
-        np.divide(X, divisor, out=dest)  # one pass; the cast is exact, so it is the same rounding
+        with np.errstate(over="ignore"):  # reported by _check_divided
+            np.divide(X, divisor, out=dest)  # one pass; the cast is exact, so it is the same rounding
+        _check_divided(X, dest, divide_by, first_row, source)
         return
     with np.errstate(over="ignore"):  # reported by check_fits
         np.copyto(dest, X, casting="unsafe")
     check_fits(X, dest, dtype, first_row, source)
     if divisor is not None:
-        np.divide(dest, divisor, out=dest)
+        with np.errstate(over="ignore"):  # reported by _check_divided
+            np.divide(dest, divisor, out=dest)
+        _check_divided(X, dest, divide_by, first_row, source)
+
+
+def _check_divided(X: np.ndarray, divided: np.ndarray, divide_by: float, first_row: int, source: str | None) -> None:
+    """InputError if dividing by ``divide_by`` (below 1 in magnitude) turned a finite value of X into inf."""
+    if abs(divide_by) < 1:  # else X / divide_by is no larger than X, which fits (check_fits)
+        _check_finite(X, divided, f" divided by {divide_by:g} (preprocess: divide_by)", first_row, source)
 
 
 def prepare(X: Rows, input_size: int, network_name: str, dtype: np.dtype, divide_by: float | None,

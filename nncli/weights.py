@@ -15,12 +15,13 @@ itself fit in what the compressed bytes can expand to) and in MAX_WEIGHTS_BYTES.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from nncli.data.binary import check_declared, check_zip_member
+from nncli.data.binary import NPY_MAGIC, check_declared, check_zip_member, parse_npy_header
 from nncli.errors import ConfigError, Mark, did_you_mean, plural
 from nncli.yamlstrict import STDIN, YNode
 
@@ -105,17 +106,7 @@ class ArrayReader:
             )
         if 0 in raw.shape:
             raise ConfigError(f"{what}{origin}: array is empty (shape {raw.shape})", mark)
-        with np.errstate(over="ignore"):  # a float64 value beyond float32's range: reported below
-            arr = np.ascontiguousarray(raw, dtype=self.dtype)
-        overflowed = ~np.isfinite(arr) & np.isfinite(raw)
-        if overflowed.any():
-            bad = np.argwhere(overflowed)[0]
-            where = ", ".join(str(int(i)) for i in bad)
-            raise ConfigError(
-                f"{what}{origin}: value at [{where}] is {float(raw[tuple(bad)]):g}, too large for {self.dtype} "
-                f"(largest {float(np.finfo(self.dtype).max):.4g})",
-                mark,
-            )
+        arr = to_dtype(raw, self.dtype, f"{what}{origin}", mark)
         if not self.allow_nonfinite and not np.isfinite(arr).all():
             bad = np.argwhere(~np.isfinite(arr))[0]
             where = ", ".join(str(int(i)) for i in bad)
@@ -126,6 +117,23 @@ class ArrayReader:
             )
         arr.flags.writeable = False
         return arr
+
+
+def to_dtype(raw: np.ndarray, dtype: np.dtype, what: str, mark: Mark) -> np.ndarray:
+    """``raw`` as a C-contiguous array of ``dtype``; ConfigError naming the first finite value
+    too large for it (a float64 1e39 for float32), without numpy's overflow warning."""
+    with np.errstate(over="ignore"):  # reported below
+        arr = np.ascontiguousarray(raw, dtype=dtype)
+    overflowed = ~np.isfinite(arr) & np.isfinite(raw)
+    if overflowed.any():
+        bad = np.argwhere(overflowed)[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        raise ConfigError(
+            f"{what}: value at [{where}] is {float(raw[tuple(bad)]):g}, too large for {dtype} "
+            f"(largest {float(np.finfo(dtype).max):.4g})",
+            mark,
+        )
+    return arr
 
 
 def inline_matrix(node: YNode, what: str, ndim: int, allow_nonfinite: bool = False) -> np.ndarray:
@@ -178,33 +186,36 @@ MAX_WEIGHTS_BYTES = 256 * 2**20
 
 
 def _check_header(handle: BinaryIO, name: str, kind: str, available: int, mark: Mark) -> None:
-    """ConfigError if the .npy header at ``handle``'s position declares more than
-    ``available`` bytes or MAX_WEIGHTS_BYTES; a damaged header is left to np.load's message."""
-    fmt = np.lib.format
+    """ConfigError if the .npy header at ``handle``'s position is damaged (in any way numpy's
+    parser can fail or warn: see nncli.data.binary.parse_npy_header), or declares more than
+    ``available`` bytes or MAX_WEIGHTS_BYTES."""
     try:
-        version = fmt.read_magic(handle)
-        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-        shape, _fortran, dtype = read(handle)
-    except (ValueError, OSError, EOFError):
-        return
-    check_declared(name, kind, tuple(int(d) for d in shape), np.dtype(dtype), handle.tell(), available,
-                   MAX_WEIGHTS_BYTES, ConfigError, mark)
+        shape, _fortran, dtype = parse_npy_header(handle)
+    except ValueError as err:
+        raise ConfigError(f"{name}: not a readable {kind} (corrupt .npy header: {_reason(err)})", mark) from None
+    check_declared(name, kind, shape, dtype, handle.tell(), available, MAX_WEIGHTS_BYTES, ConfigError, mark)
 
 
-# What np.load raises on a damaged file.
-_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile)
+# What reading a damaged file raises (np.load, zipfile); a damaged header is caught by _check_header first.
+_LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 def _open_npz(path: Path, node: YNode) -> Any:
-    """The .npz archive ``path`` (numpy's NpzFile, opened lazily; members are read by npz_member)."""
-    _check_file(path, node)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
-    if not hasattr(archive, "files"):
+    """The .npz archive ``path`` (numpy's NpzFile, opened lazily; members are read by npz_member).
+
+    The file is opened here and handed to NpzFile, which then owns it; if the archive is
+    unreadable it is closed here (np.load leaves it open when zipfile raises)."""
+    if _check_file(path, node) == NPY_MAGIC:
         raise ConfigError(f"{node.value}: is a .npy array, not a .npz archive of named arrays", node.mark)
-    return archive
+    handle = open(path, "rb")  # owned by the NpzFile, or closed below
+    try:
+        return np.lib.npyio.NpzFile(handle, own_fid=True, allow_pickle=False)
+    except _LOAD_ERRORS as err:
+        handle.close()
+        raise ConfigError(f"{node.value}: not a readable .npz file ({_reason(err)})", node.mark) from None
+    except BaseException:
+        handle.close()
+        raise
 
 
 def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarray:
@@ -215,36 +226,38 @@ def _npz_member(archive: Any, key: str, file_name: str, mark: Mark) -> np.ndarra
             f"it has: {', '.join(archive.files)}",
             mark,
         )
+    label = f"{file_name}[{key}]"
     try:
         zip_file = archive.zip
         member = f"{key}.npy" if f"{key}.npy" in zip_file.namelist() else key
         info = zip_file.getinfo(member)
-        check_zip_member(f"{file_name}[{key}]", info, ConfigError, mark)
+        check_zip_member(label, info, ConfigError, mark)
         with zip_file.open(member) as handle:
-            _check_header(handle, f"{file_name}[{key}]", ".npz member", info.file_size, mark)
+            _check_header(handle, label, ".npz member", info.file_size, mark)
         return archive[key]
     except _LOAD_ERRORS as err:
-        raise ConfigError(f"{file_name}[{key}]: cannot read ({_reason(err)})", mark) from None
+        raise ConfigError(f"{label}: cannot read ({_reason(err)})", mark) from None
 
 
 def _load_npy(path: Path, node: YNode) -> np.ndarray:
     """The array of a .npy file (its header checked first; see the module docstring)."""
-    _check_file(path, node)
-    try:
-        with open(path, "rb") as handle:
-            _check_header(handle, node.value, ".npy file", path.stat().st_size, node.mark)
-        arr = np.load(path, allow_pickle=False)
-    except _LOAD_ERRORS as err:
-        raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
-    if not isinstance(arr, np.ndarray):
+    if _check_file(path, node) != NPY_MAGIC:
         raise ConfigError(
             f"{node.value}: is a .npz archive; name the array with {{file: {node.value}, key: NAME}}",
             node.mark,
         )
-    return arr
+    try:
+        with open(path, "rb") as handle:
+            _check_header(handle, node.value, ".npy file", path.stat().st_size, node.mark)
+            handle.seek(0)
+            return np.load(handle, allow_pickle=False)
+    except _LOAD_ERRORS as err:
+        raise ConfigError(f"{node.value}: not a readable .npy file ({_reason(err)})", node.mark) from None
 
 
-def _check_file(path: Path, node: YNode) -> None:
+def _check_file(path: Path, node: YNode) -> bytes:
+    """The first 6 bytes of ``path``, a regular file that starts as an .npy or .npz does;
+    ConfigError otherwise (missing, a directory, a device or pipe, empty, another format)."""
     if not path.exists():
         base = "the current directory, as the config came from stdin" if node.mark.path == STDIN else "the config file"
         raise ConfigError(f"file not found: {path} (paths are relative to {base})", node.mark)
@@ -254,18 +267,19 @@ def _check_file(path: Path, node: YNode) -> None:
         raise ConfigError(f"{node.value}: is not a regular file (a device or a pipe), not a weights file", node.mark)
     try:
         size = path.stat().st_size
+        with open(path, "rb") as handle:
+            magic = handle.read(6)
     except OSError as err:
         raise ConfigError(f"{node.value}: cannot read ({err.strerror})", node.mark) from None
     if size == 0:
         raise ConfigError(f"{node.value}: empty file", node.mark)
-    with open(path, "rb") as handle:
-        magic = handle.read(6)
-    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):
+    if magic != NPY_MAGIC and not magic.startswith(b"PK"):
         raise ConfigError(
             f"{node.value}: not a NumPy .npy or .npz file (those start with \\x93NUMPY or PK; "
             f"this starts with {magic!r})",
             node.mark,
         )
+    return magic
 
 
 def _reason(err: BaseException) -> str:

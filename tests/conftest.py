@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import tests.fuzz.scale  # noqa: F401 - registers the hypothesis profiles: --hypothesis-profile long from the root
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 SHARED_DATA = ROOT.parent / "shared" / "data"

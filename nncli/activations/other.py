@@ -51,7 +51,10 @@ def squareplus(a: np.ndarray, b: float = 4.0, *, out: np.ndarray | None = None) 
 @derivative_of(squareplus)
 @in64
 def squareplus_grad(a: np.ndarray, b: float = 4.0) -> np.ndarray:
-    """h'(a) = (1 + a / sqrt(a^2 + b)) / 2."""
+    """h'(a) = (1 + a / sqrt(a^2 + b)) / 2; for b = 0 (relu) 1 if a > 0 else 0, with h'(0) = 0
+    as relu's (the formula's 0/0 there)."""
+    if b == 0:
+        return indicator(a > 0, a)
     x = np.clip(a, -1e300, 1e300)
     return 0.5 * (1.0 + x / np.hypot(x, math.sqrt(b)))
 

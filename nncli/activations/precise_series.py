@@ -213,8 +213,18 @@ def _squareplus_kernel64(b: float) -> Kernel:
     return kernel
 
 
+def _squareplus_b0_kernel(x: np.ndarray, o: np.ndarray) -> None:
+    # b = 0: (a + sqrt(a^2))/2 = (a + |a|)/2 = max(a, 0) exactly, relu (0 at a = 0 and a = -0, not
+    # the 0/0 of the formulas above); NaN stays NaN.
+    np.copyto(o, np.where(x > 0, x, 0.0))
+    np.copyto(o, x, where=np.isnan(x))
+
+
 def squareplus(a: np.ndarray, b: float, out: np.ndarray | None) -> np.ndarray:
-    """(a + sqrt(a^2 + b))/2 for a >= 0, (b/2)/(sqrt(a^2 + b) - a) below (no cancellation)."""
-    if a.dtype == np.float64:
+    """(a + sqrt(a^2 + b))/2 for a >= 0, (b/2)/(sqrt(a^2 + b) - a) below (no cancellation);
+    for b = 0, (a + |a|)/2 = max(a, 0) (relu)."""
+    if b == 0:
+        return elementwise(_squareplus_b0_kernel, a, out)
+    if a.dtype == np.float64 and b <= 1e300:  # beyond, the double-double square s^2 ~ b would overflow
         return dd_elementwise(_squareplus_kernel64(b), a, out)
     return elementwise(_squareplus_kernel(b), a, out)

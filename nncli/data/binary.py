@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import struct
+import tokenize
+import warnings
 import zipfile
 from typing import BinaryIO, Callable, Iterator
 
@@ -39,12 +41,14 @@ Reopen = Callable[[], PeekableStream]
 MAX_ARRAY_BYTES = 16 * 2**30  # 16 GiB of declared data: 5 times the 3 GB file of benchmarks/bench_stream.py
 MAX_ROW_BYTES = 64 * 2**20  # one sample: MNIST's is 784 bytes
 BATCH_BYTES = 64 * 2**20  # a batch's buffer: 8192 MNIST rows are 6 MiB as uint8, 51 MiB as float64
-MAX_FORTRAN_BYTES = 256 * 2**20  # column-major arrays are read whole
+# Column-major arrays are read whole, allocated before reading: at most a batch's buffer, as
+# gzip data or a pipe cannot be sized first (256 MiB let a 7000 x 7000 float32 header take 374 MB).
+MAX_FORTRAN_BYTES = 64 * 2**20
 # Deflate expands at most ~1032 times; a zip member whose directory claims more is lying.
 _DEFLATE_MAX_RATIO = 1032
 
 
-def _size(n: int) -> str:
+def describe_size(n: int) -> str:
     """A byte count for messages: ``320000000128 bytes (298 GiB)``."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
@@ -63,11 +67,11 @@ def check_declared(name: str, kind: str, shape: tuple[int, ...], dtype: np.dtype
     described = f"shape {shape} of {dtype}" if kind != "IDX file" else f"{' x '.join(map(str, shape))} values of {dtype}"
     declared = math.prod(shape) * dtype.itemsize
     if available is not None and offset + declared > available:
-        raise error(f"{name}: truncated {kind}: its header promises {described} ({_size(offset + declared)} with "
-                    f"the header) but {'the member' if kind == '.npz member' else 'the file'} has {_size(available)}", mark)
+        raise error(f"{name}: truncated {kind}: its header promises {described} ({describe_size(offset + declared)} with "
+                    f"the header) but {'the member' if kind == '.npz member' else 'the file'} has {describe_size(available)}", mark)
     if declared > limit:
-        raise error(f"{name}: its header declares {described}, {_size(declared)}, over nncli's limit of "
-                    f"{_size(limit)} for one array", mark)
+        raise error(f"{name}: its header declares {described}, {describe_size(declared)}, over nncli's limit of "
+                    f"{describe_size(limit)} for one array", mark)
 
 
 class BinarySource(InputSource):
@@ -101,11 +105,11 @@ class BinarySource(InputSource):
             raise InputError(f"{name}: its rows are empty (shape {shape})")
         self._row_bytes = self.width * file_dtype.itemsize
         if self._row_bytes > MAX_ROW_BYTES:
-            raise InputError(f"{name}: a row of {self.width} values takes {_size(self._row_bytes)}, over nncli's "
-                             f"limit of {_size(MAX_ROW_BYTES)} for one sample (shape {shape})")
+            raise InputError(f"{name}: a row of {self.width} values takes {describe_size(self._row_bytes)}, over nncli's "
+                             f"limit of {describe_size(MAX_ROW_BYTES)} for one sample (shape {shape})")
         if fortran and len(shape) > 1 and self.n_rows * self._row_bytes > MAX_FORTRAN_BYTES:
-            raise InputError(f"{name}: a column-major (Fortran-order) array is read whole, and {_size(self.n_rows * self._row_bytes)} "
-                             f"is over the limit of {_size(MAX_FORTRAN_BYTES)}; save it in C order (np.save does)")
+            raise InputError(f"{name}: a column-major (Fortran-order) array is read whole, and {describe_size(self.n_rows * self._row_bytes)} "
+                             f"is over the limit of {describe_size(MAX_FORTRAN_BYTES)}; save it in C order (np.save does)")
         self._pending: PeekableStream | None = stream
         self._data_offset = data_offset
         self._reopen = reopen
@@ -188,8 +192,8 @@ def check_zip_member(name: str, info: zipfile.ZipInfo, error: type[NncliError] =
     else:
         return  # bzip2/lzma: no simple bound; check_declared's limit still applies
     if info.file_size > bound:
-        raise error(f"{name}: the zip directory declares {_size(info.file_size)} uncompressed, more than its "
-                    f"{_size(info.compress_size)} of compressed data can hold", mark)
+        raise error(f"{name}: the zip directory declares {describe_size(info.file_size)} uncompressed, more than its "
+                    f"{describe_size(info.compress_size)} of compressed data can hold", mark)
 
 
 # --- .npy -------------------------------------------------------------------------------
@@ -207,19 +211,61 @@ def read_npy_header(stream: PeekableStream, name: str) -> tuple[tuple[int, ...],
     head = stream.peek(6)
     if head != NPY_MAGIC:
         raise InputError(f"{name}: not a .npy file (it does not start with \\x93NUMPY; found {head!r})")
-    fmt = np.lib.format
     try:
-        version = fmt.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(stream)
-        else:
-            raise InputError(f"{name}: .npy format version {version[0]}.{version[1]} is not supported (1.0 and 2.0 are)")
+        shape, fortran, dtype = parse_npy_header(stream)
+    except UnsupportedNpyVersion as err:
+        raise InputError(f"{name}: {err}") from None
     except ValueError as err:
         raise InputError(f"{name}: corrupt .npy header ({one_line(err)})") from None
-    _check_numeric(np.dtype(dtype), name)
-    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype), stream.position
+    _check_numeric(dtype, name)
+    return shape, fortran, dtype, stream.position
+
+
+class UnsupportedNpyVersion(ValueError):
+    """An .npy format version other than 1.0 and 2.0."""
+
+
+# What numpy's header parser (ast.literal_eval of the header text) raises for a damaged header
+# besides ValueError: SyntaxError, RecursionError (a header of 3000 minus signs), TypeError, and
+# tokenize.TokenError from its fallback for Python 2 headers on an unbalanced bracket; its
+# warnings (SyntaxWarning 'invalid decimal literal' for ``0inf{...}``, UserWarning 'created on
+# Python 2' for ``(2L,)``) are made errors around it and count as damage too.
+_HEADER_ERRORS = (ValueError, SyntaxError, TypeError, RecursionError, tokenize.TokenError, Warning)
+
+
+def parse_npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the .npy header at ``stream``'s position (its magic
+    string first), leaving ``stream`` at the data. Raises ValueError with the reason for any
+    damage (never another exception, never a warning); UnsupportedNpyVersion for a format
+    version other than 1.0 and 2.0."""
+    fmt = np.lib.format
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            version = fmt.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran, dtype = fmt.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran, dtype = fmt.read_array_header_2_0(stream)
+            else:
+                raise UnsupportedNpyVersion(f".npy format version {version[0]}.{version[1]} is not supported "
+                                            "(1.0 and 2.0 are)")
+    except UnsupportedNpyVersion:
+        raise
+    except RecursionError:
+        raise ValueError("header nested too deeply") from None
+    except tokenize.TokenError as err:
+        raise ValueError(f"unbalanced brackets: {err.args[0]}") from None
+    except UserWarning as err:
+        if "Python 2" not in str(err):
+            raise ValueError(one_line(err)) from None
+        raise ValueError("written on Python 2 (integers such as 2L), which nncli does not read; "
+                         "save the array again with np.save") from None
+    except _HEADER_ERRORS as err:
+        raise ValueError(one_line(err)) from None
+    if any(d < 0 for d in shape):  # numpy checks only that they are integers
+        raise ValueError(f"shape {tuple(shape)} has a negative dimension")
+    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
 
 def _check_numeric(dtype: np.dtype, name: str) -> None:

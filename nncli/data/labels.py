@@ -46,22 +46,29 @@ def class_indices(values: np.ndarray, name: str, n_classes: int | None, offset: 
     """
     if values.shape[1] == 1:
         column = values[:, 0]
+        if column.dtype.kind == "b":
+            column = column.astype(np.int64)
         if column.dtype.kind == "f":
+            column = column.astype(np.float64, copy=False)  # float16 cannot hold the 2**63 of the range check
             bad = ~np.isfinite(column) | (column != np.round(column))
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InputError(f"{name}: label {column[i]} at row {offset + i} is not a whole class number")
-        labels = column.astype(np.int64)
-        if (labels < 0).any():
-            i = int(np.argmax(labels < 0))
-            raise InputError(f"{name}: label {labels[i]} at row {offset + i} is negative; classes are numbered from 0")
-        if n_classes is not None and (labels >= n_classes).any():
-            i = int(np.argmax(labels >= n_classes))
+        # Range checks before the cast to int64, which would warn (floats beyond int64) or wrap (uint64).
+        if column.dtype.kind != "u" and (column < 0).any():
+            i = int(np.argmax(column < 0))
+            raise InputError(f"{name}: label {_shown(column[i])} at row {offset + i} is negative; "
+                             "classes are numbered from 0")
+        limit = 2**63 if n_classes is None else n_classes
+        if (column >= limit).any():
+            i = int(np.argmax(column >= limit))
+            if n_classes is None:
+                raise InputError(f"{name}: label {_shown(column[i])} at row {offset + i} is too large for a class number")
             raise InputError(
-                f"{name}: label {labels[i]} at row {offset + i} is not a class of the network "
+                f"{name}: label {_shown(column[i])} at row {offset + i} is not a class of the network "
                 f"(it has {n_classes}: 0 to {n_classes - 1})"
             )
-        return labels
+        return column.astype(np.int64)
     width = values.shape[1]
     if n_classes is not None and width != n_classes:
         raise InputError(
@@ -74,3 +81,11 @@ def class_indices(values: np.ndarray, name: str, n_classes: int | None, offset: 
         i = int(np.argmin(good))
         raise InputError(f"{name}: row {offset + i} is not one-hot (exactly one 1, the rest 0): {shorten(str(values[i].tolist()))}")
     return np.argmax(ones, axis=1).astype(np.int64)
+
+
+def _shown(value: np.generic) -> str:
+    """A label for messages: a whole float as an integer (3.0 -> 3), a huge one as 1e+300."""
+    number = value.item()
+    if isinstance(number, float):
+        return str(int(number)) if abs(number) < 2**53 else f"{number:g}"
+    return str(number)

@@ -45,19 +45,12 @@ def _alarm(signum: int, _frame: Any) -> None:
     raise Hang("CPU" if signum == signal.SIGPROF else "wall-clock")
 
 
-# Known bugs (issue 9) that a broad fuzz test may stumble on while it looks for others: a pattern
-# of the failure text (re.search) -> the xfail test that pins the bug down. With ``known_ok``, outcome() discards such an example
-# (hypothesis.reject) instead of failing. When a fix makes that xfail test pass, delete its entry.
-KNOWN_BUGS = {
-    r"raised TokenError": "test_known_failures.py::test_npy_header_unbalanced_bracket",
-    r"raised RecursionError": "test_fuzz_hostile_inputs.py::test_deep_json_nesting_refused",
-    r"raised OverflowError: int too large to convert to float": "test_known_failures.py::test_hostile_file[*bigint*]",
-    r"invalid value encountered in cast": "test_known_failures.py::test_hostile_file[read_labels-labels.csv]",
-    r"warned (SyntaxWarning|UserWarning)": "test_known_failures.py::test_npy_header_warns",
-    r"overflow encountered in cast": "test_known_failures.py::test_float32_config_input_overflow",
-    r"ResourceWarning: unclosed file <_io.BufferedReader name='[^']*\.npz'>":
-        "test_known_failures.py::test_hostile_weights_file[*damaged*]",
-}
+# Known open bugs that a broad fuzz test may stumble on while it looks for others: a pattern of the
+# failure text (re.search) -> the test in test_regressions.py that pins the bug down as
+# xfail(strict=True). With ``known_ok``, outcome() discards such an example (hypothesis.reject)
+# instead of failing. When a fix makes that xfail test pass, delete its entry. Empty: every bug of
+# issue 9 the fuzz targets found is fixed (test_regressions.py keeps the smallest input of each).
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def outcome(call: Callable[[], Any], what: str, *, seconds: float = TIME_LIMIT,
@@ -186,35 +179,3 @@ def idx_header_bytes(dims: tuple[int, ...], code: str) -> bytes:
 
 def gz(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=1, mtime=0)
-
-
-def declared_bytes(data: bytes) -> int | None:
-    """How many data bytes an .npy or IDX header (gzipped or not) declares; None if it is neither
-    or the header does not parse. Used to steer clear of the huge-header bug of issue 9 where a
-    test is about something else."""
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(1 << 16)
-        except Exception:  # noqa: BLE001 - damaged gzip (zlib.error, EOFError, OSError ...)
-            return None
-    if data[:6] == b"\x93NUMPY":
-        try:
-            stream = io.BytesIO(data)
-            version = np.lib.format.read_magic(stream)
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, _fortran, dtype = read_header(stream)
-            count = 1
-            for d in shape:
-                count *= int(d)
-            return count * np.dtype(dtype).itemsize
-        except Exception:  # noqa: BLE001 - any damage: not a header we can size
-            return None
-    if len(data) >= 4 and data[0] == 0 and data[1] == 0 and data[2] in (8, 9, 11, 12, 13, 14) and data[3]:
-        ndim = data[3]
-        if len(data) < 4 + 4 * ndim:
-            return None
-        count = 1
-        for d in struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim]):
-            count *= d
-        return count * {8: 1, 9: 1, 11: 2, 12: 4, 13: 4, 14: 8}[data[2]]
-    return None

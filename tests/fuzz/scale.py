@@ -6,11 +6,10 @@
 
       python -m pytest tests/fuzz -p no:cacheprovider --hypothesis-profile long
 
-Name tests/fuzz (or a file in it) on the command line: importing this module registers the
-profiles, and conftest.py imports it; pytest loads that conftest before it reads
-``--hypothesis-profile`` only for the folders named on the command line. (``import
-tests.fuzz.scale`` in tests/conftest.py would make ``pytest --hypothesis-profile long`` work from
-the root too.)
+Importing this module registers the profiles; tests/conftest.py imports it (as does
+tests/fuzz/conftest.py), so ``python -m pytest --hypothesis-profile long`` works from the project
+root as well as with tests/fuzz named: pytest loads those conftests before the hypothesis plugin
+reads ``--hypothesis-profile``.
 
 Each test states its example count under ``ci`` with ``@examples(n)``, so one profile scales every
 target together. No example database is kept, and a per-example deadline is not used: harness.py

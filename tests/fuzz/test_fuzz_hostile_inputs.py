@@ -1,8 +1,8 @@
 """Hostile input files aimed at one weakness each: headers declaring huge shapes, numbers beyond
 float64 in every text format, deep JSON nesting, and extreme label values.
 
-Same property as test_fuzz_inputs.py (harness.outcome). The tests marked xfail fail today on the
-bugs of issue 9 they name; strict, so a fix turns them into failures: then remove the mark.
+Same property as test_fuzz_inputs.py (harness.outcome). Each @example is the input that showed
+one of the bugs of issue 9 (fixed; test_regressions.py keeps the smallest of each).
 """
 
 from __future__ import annotations
@@ -54,10 +54,8 @@ def huge_headers(draw) -> "tuple[str, bytes]":
     return "big.npy", header + payload
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a header declaring a huge shape is allocated before the data "
-                                       "is read (MemoryError, ValueError 'array is too big', or hundreds of MB)")
 @examples(40, phases=NO_SHRINK)
-@example(file=("big.npy", npy_header_bytes((1, 2**62))), how="stdin", labels=False)  # fails today; see module doc
+@example(file=("big.npy", npy_header_bytes((1, 2**62))), how="stdin", labels=False)  # was: 'array is too big'
 @given(file=huge_headers(), how=st.sampled_from(["file", "gzip", "stdin"]), labels=st.booleans())
 def test_huge_declared_shapes_refused(folder, file, how, labels):
     """A header promising more than the file holds, or more than memory, is an NncliError, at once."""
@@ -118,18 +116,16 @@ def test_overflowing_numbers_refused_in_csv(folder, fmt, case, gzipped):
     _overflow_case(folder, fmt, case, gzipped)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: JSON and JSON Lines read 1e400 as inf (CSV refuses it); a "
-                                       "JSON integer beyond float64 raises OverflowError")
 @examples(30, phases=NO_SHRINK)
-@example(fmt="json", case=([["1e400"]], (0, 0)), gzipped=False)
+@example(fmt="json", case=([["1e400"]], (0, 0)), gzipped=False)  # was read as inf
 @given(fmt=st.sampled_from(["json", "jsonl"]), case=rows_with_one_overflow(), gzipped=st.booleans())
 def test_overflowing_numbers_refused_in_json(folder, fmt, case, gzipped):
+    """As in CSV: 1e400, or an integer beyond float64, is an error naming the value (issue 9 item 3)."""
     _overflow_case(folder, fmt, case, gzipped)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: deep JSON nesting raises RecursionError in json.load/json.loads")
 @examples(20, phases=NO_SHRINK)
-@example(fmt="json", depth=100_000, opener="[", closed=True, labels=False)
+@example(fmt="json", depth=100_000, opener="[", closed=True, labels=False)  # was: RecursionError
 @given(fmt=st.sampled_from(["json", "jsonl"]), depth=st.integers(1000, 100_000), opener=st.sampled_from(["[", '{"x": ']),
        closed=st.booleans(), labels=st.booleans())
 def test_deep_json_nesting_refused(folder, fmt, depth, opener, closed, labels):
@@ -149,10 +145,8 @@ LABEL_VALUES = st.one_of(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 (found by fuzzing): a whole-number label beyond int64 (1e300) "
-                                       "warns 'invalid value encountered in cast' in read_labels")
 @examples(40, phases=NO_SHRINK)
-@example(values=["1e300"], fmt="csv", n_classes=None)
+@example(values=["1e300"], fmt="csv", n_classes=None)  # was: 'invalid value encountered in cast'
 @given(values=st.lists(LABEL_VALUES, min_size=1, max_size=4), fmt=st.sampled_from(["csv", "json", "jsonl", "npy"]),
        n_classes=st.sampled_from([None, 10]))
 def test_extreme_label_values_read_or_refused(folder, values, fmt, n_classes):
@@ -184,10 +178,8 @@ HEADER_TEXTS = st.sampled_from([(2,), (2, 3), (1, 1, 2)]).flatmap(
     lambda shape: mutated(_header_dict(shape), fragments=HEADER_FRAGMENTS))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 (found by fuzzing): a damaged .npy header can raise "
-                                       "tokenize.TokenError, which data._read_npy_header does not catch")
 @examples(40, phases=NO_SHRINK)
-@example(text=b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,, }", how="file")
+@example(text=b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,, }", how="file")  # was: tokenize.TokenError
 @given(text=HEADER_TEXTS, how=st.sampled_from(["file", "stdin", "labels"]))
 def test_npy_header_text_mutations_refused(folder, text, how):
     """The header dictionary of an .npy, edited (brackets, quotes, numbers, code): rows or an NncliError."""
