@@ -216,6 +216,8 @@ def test_real_ctrl_c_during_start_up(delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
+    if "init_import_site" in stderr:  # the signal came while Python itself was starting, before nncli ran
+        return
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, stderr)
 

@@ -13,15 +13,8 @@ from nncli.data.source import shorten
 from nncli.errors import InputError
 
 
-def read_labels(
-    source: str | Path,
-    *,
-    input_format: str | None = None,
-    key: str | None = None,
-    n_classes: int | None = None,
-    rows: slice | None = None,
-    stdin: BinaryIO | None = None,
-) -> np.ndarray:
+def read_labels(source: str | Path, *, input_format: str | None = None, key: str | None = None,
+                n_classes: int | None = None, rows: slice | None = None, stdin: BinaryIO | None = None) -> np.ndarray:
     """Class indices, shape (n,) int64, from a labels file: IDX (``*-idx1-ubyte[.gz]``), npy/npz
     (1-D class numbers, or 2-D one-hot rows), csv/tsv/json/jsonl (one column of class numbers,
     or one-hot rows). ``rows`` selects as in ``InputSource.batches``.
