@@ -4,6 +4,7 @@
 import contextlib
 import sys
 import tempfile
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -38,10 +39,10 @@ from nncli.cli.dask_opts import DaskOpt, DaskTimeoutOpt, forward_on_dask
 from nncli.cli.engines import EngineName, EngineOpt, runner_for
 from nncli.cli.expect import ATOL_TEXT, RTOL_TEXT, AtolOpt, ExpectOpt, RtolOpt, expectation_for
 from nncli.config import load_spec
-from nncli.data import from_array, index_rows, open_inputs, parse_rows_spec
+from nncli.data import InputSource, from_array, index_rows, open_inputs, parse_rows_spec
 from nncli.errors import InputError, plural
 from nncli.evaluate import BatchStats
-from nncli.network import load_network
+from nncli.network import ForwardTrace, Network, load_network
 from nncli.outfile import atomic_output, check_output_path
 from nncli.render import machine, teaching
 from nncli.render.jsonout import dumps
@@ -178,23 +179,44 @@ def forward(
                                 ("--engine", engine is not EngineName.numpy), ("--expect", expect is not None)) if given])
     with _open_source(network, config, inputs, input_file, input_format, key, header) as (source, names):
         source.check_width(network.input_size, network.name)
-        first = _first_row(source, selection)
-        row_labels = names[first:] if names else None
+        run = _Run(network, source, selection, _first_row(source, selection), batch_size, output, no_layers, stats,
+                   teach, runner, expectation)
         trace = None
         if output_format is ForwardFormat.table:
-            trace = _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,
-                           no_layers, explain, stats, output, teach, runner, expectation)
+            row_labels = names[run.first:] if names else None
+            trace = _table(run, row_labels, precision, max_rows, max_cols, explain)
         elif output_format is ForwardFormat.json:
-            trace = _json(network, source, selection, first, stats, output, no_layers, teach, runner, expectation)
+            trace = _json(run)
         else:
-            _stream(network, source, selection, batch_size, first, output_format, stats, output, top_k, runner,
-                    expectation)
+            _stream(run, output_format)
     if expectation is not None:
         expectation.finish()
     if save_figure is not None and trace is not None:
         from nncli.render.figures import save_forward_figure  # matplotlib is heavy: only when a figure is saved
 
         save_forward_figure(save_figure, trace, network, teach["input_shape"])
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the three writers (_table, _json, _stream) share about one forward run."""
+
+    network: Network
+    source: InputSource
+    selection: slice | None  # the --rows/--index selection, or None for every row
+    first: int  # 0-based index in the source of the first selected row
+    batch_size: int
+    output: Path | None  # -o FILE, or None for stdout
+    no_layers: bool
+    stats: bool
+    teach: dict[str, Any]  # render.teaching.forward_options: --show-weights, --top-k, --input-shape
+    runner: Any  # nncli.interop.ort_runner.OrtRunner for --engine onnxruntime, None for numpy
+    expectation: Any  # cli.expect's checker for --expect, or None
+
+    def trace(self, X: np.ndarray) -> ForwardTrace:
+        """Run X (rows from first) through the chosen engine."""
+        run = self.network.forward if self.runner is None else self.runner.output_trace
+        return run(X, first_row=self.first, source=self.source.name)
 
 
 @contextlib.contextmanager
@@ -238,16 +260,17 @@ def _first_row(source, selection: slice | None) -> int:  # type: ignore[no-untyp
     return max(0, (source.n_rows or 0) + selection.start)
 
 
-def _table(network, source, selection, batch_size, first, row_labels, precision, max_rows, max_cols,  # type: ignore[no-untyped-def]
-           no_layers, explain, stats, output, teach, runner, expectation) -> Any:
+def _table(run: _Run, row_labels: list[str] | None, precision: int, max_rows: int, max_cols: int,
+           explain: bool) -> ForwardTrace:
     """Tables of the first rows (all of them when they are few); --stats and --expect read every row."""
+    network, source, selection, first, expectation = run.network, run.source, run.selection, run.first, run.expectation
     # Rich and the table renderers load only when a table is drawn: json/csv/npy runs skip them.
     from nncli.render.evaluate import render_stats
     from nncli.render.trace import render_explain, render_trace
 
     total = source.count(selection)
     head_rows = total if total is not None and total <= max(max_rows, 1000) else max_rows
-    batches = source.batches(max(batch_size, head_rows), selection)
+    batches = source.batches(max(run.batch_size, head_rows), selection)
     first_batch = next(batches)
     head = first_batch[:head_rows]
     more = first_batch.shape[0] > head.shape[0]
@@ -256,8 +279,7 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
         more = following is not None
         if following is not None:
             batches = _chain(following, batches)
-    run = network.forward if runner is None else runner.output_trace
-    trace = run(head, first_row=first, source=source.name)
+    trace = run.trace(head)
     shown = head.shape[0]
     note = None
     if more or (total is not None and shown < total):
@@ -267,9 +289,10 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
     if expectation is not None and note is None:
         expectation.add_trace(trace)  # the table holds every row
     elif expectation is not None:
-        rest = expectation.keep_rows(rest, run, first, source.name)
+        rest = expectation.keep_rows(rest, run.network.forward if run.runner is None else run.runner.output_trace,
+                                     first, source.name)
     layer_stats = None
-    if stats:
+    if run.stats:
         layer_stats = BatchStats(network)
         for _chunk in network.predict_batches(rest, observer=layer_stats.observe):
             pass
@@ -278,41 +301,41 @@ def _table(network, source, selection, batch_size, first, row_labels, precision,
             pass
 
     def draw(console) -> None:  # type: ignore[no-untyped-def]
-        render_trace(console, trace, network, precision, max_rows, max_cols, not no_layers, row_labels,
-                     first_row=first, note=note, **teach)
+        render_trace(console, trace, network, precision, max_rows, max_cols, not run.no_layers, row_labels,
+                     first_row=first, note=note, **run.teach)
         if explain:
             render_explain(console, explain_trace(trace, network.layers, precision=precision))
         if layer_stats is not None:
             render_stats(console, layer_stats.result(), precision)
 
-    _emit_rich(draw, output)
+    _emit_rich(draw, run.output)
     return trace
 
 
-def _json(network, source, selection, first: int, stats: bool, output: Path | None,  # type: ignore[no-untyped-def]
-          no_layers: bool, teach, runner, expectation) -> Any:
+def _json(run: _Run) -> ForwardTrace:
     """One JSON document with every layer of every selected row (with ``no_layers``: without
     the input and the layers, "input": null and "layers": [])."""
-    run = network.forward if runner is None else runner.output_trace
-    trace = run(source.read_all(selection), first_row=first, source=source.name)
-    if expectation is not None:
-        expectation.add_trace(trace)
+    network = run.network
+    trace = run.trace(run.source.read_all(run.selection))
+    if run.expectation is not None:
+        run.expectation.add_trace(trace)
     document = machine.trace_document(trace, network)
-    teaching.add_to_document(document, trace, network, teach["show_weights"], teach["top_k"])
-    if no_layers:
+    teaching.add_to_document(document, trace, network, run.teach["show_weights"], run.teach["top_k"])
+    if run.no_layers:
         document["input"], document["layers"] = None, []
-    if stats:
+    if run.stats:
         layer_stats = BatchStats(network)
         layer_stats.add_trace(trace)
         document["stats"] = [layer.to_dict() for layer in layer_stats.result()]
-    _write_text(dumps(document) + "\n", output)
+    _write_text(dumps(document) + "\n", run.output)
     return trace
 
 
-def _stream(network, source, selection, batch_size: int, first: int, output_format: ForwardFormat,  # type: ignore[no-untyped-def]
-            stats: bool, output: Path | None, top_k: int | None, runner, expectation) -> None:
+def _stream(run: _Run, output_format: ForwardFormat) -> None:
     """jsonl, csv or npy, written as the rows are computed (memory bounded by the batch size;
     --expect keeps the output, or every layer when the golden file holds layers)."""
+    network, source, selection, first, output = run.network, run.source, run.selection, run.first, run.output
+    stats, runner, expectation, top_k = run.stats, run.runner, run.expectation, run.teach["top_k"]
     layer_stats = None
     observer = None
     if stats:
@@ -320,7 +343,7 @@ def _stream(network, source, selection, batch_size: int, first: int, output_form
         observer = layer_stats.observe
     if output_format is ForwardFormat.npy and output is None and sys.stdout.isatty():
         raise InputError("refusing to write binary .npy to a terminal: use -o FILE or a pipe")
-    predictor, batches = network if runner is None else runner, source.batches(batch_size, selection, reuse=True)
+    predictor, batches = network if runner is None else runner, source.batches(run.batch_size, selection, reuse=True)
     if expectation is None:
         chunks = predictor.predict_batches(batches, predicted=True, observer=observer, first_row=first, source=source.name)
     else:
