@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 
 import numpy as np
@@ -165,3 +166,11 @@ def test_golden_arrays_are_parsed_once_and_compared_with_none_as_no_class():
     assert report.ok and report.checks[0].max_abs == 0
     assert not compare_arrays({"output": np.array([[1.0, 2.0]]), "predicted": np.array([1], dtype=object)},
                               expected).ok
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_golden_file_that_never_ends_is_refused_at_the_json_limit(tmp_path):
+    endless = tmp_path / "golden.json"
+    endless.symlink_to("/dev/zero")  # a device: read up to the limit, never without end
+    with pytest.raises(InputError, match=r"golden.json: more than 64 MiB, the limit for a JSON document"):
+        load_golden(endless)

@@ -20,6 +20,8 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
+from nncli.data.files import open_user_file
+from nncli.data.text import MAX_JSON_BYTES
 from nncli.errors import InputError, Mark
 from nncli.network import ForwardTrace
 
@@ -76,10 +78,17 @@ def load_golden(path: str | Path) -> dict[str, Any]:
     """The golden JSON object; InputError (naming the file, and ``file:line:column`` for a JSON
     syntax error) if it is unreadable, not JSON, not an object, or has no ``output``."""
     shown = str(path)
+    with open_user_file(path, "golden file") as handle:  # a device or a FIFO is read up to the limit
+        try:
+            data = handle.read(MAX_JSON_BYTES + 1)
+        except OSError as err:
+            raise InputError(f"{shown}: cannot read ({err.strerror or err})") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise InputError(f"{shown}: more than {MAX_JSON_BYTES // 2**20} MiB, the limit for a JSON document")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{shown}: cannot read ({getattr(err, 'strerror', None) or err})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{shown}: cannot read ({err})") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
