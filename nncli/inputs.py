@@ -131,14 +131,13 @@ def _check_finite(X: np.ndarray, result: np.ndarray, how: str, first_row: int, s
         )
 
 
-def check_divide_by(divide_by: float | None, dtype: np.dtype) -> float | None:
-    """``divide_by`` itself if it can scale inputs in ``dtype`` (None: no division); InputError
-    if it is zero, not finite or out of the dtype's range (see config.divide_by_problem)."""
+def check_divide_by(divide_by: float | None, dtype: np.dtype) -> None:
+    """InputError if ``divide_by`` cannot scale inputs in ``dtype``: zero, not finite or out of
+    the dtype's range (see config.divide_by_problem); None means no division."""
     if divide_by is not None:
         problem = divide_by_problem(float(divide_by), dtype)
         if problem:
             raise InputError(problem)
-    return divide_by
 
 
 def convert_rows(X: np.ndarray, dest: np.ndarray, divide_by: float | None, first_row: int = 0,

@@ -174,11 +174,6 @@ class Network:
             classes = output_classes(Y, P) if predicted else None
             yield OutputChunk(start=start, Y=Y, predicted=classes, probabilities=P)
 
-    def probabilities_source(self) -> str | None:
-        """Where the probabilities come from ("Y", "A", "Z" or None): see
-        nncli.engine.probabilities_source."""
-        return self.probabilities_from
-
     def with_preprocess(self, divide_by: float | None) -> "Network":
         """The same network with other preprocessing, e.g. ``--divide-by 255`` overriding the
         config's ``preprocess: {divide_by}`` (None: no division). Raises InputError if

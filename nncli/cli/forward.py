@@ -444,7 +444,7 @@ def validate(
     render_summary(console, spec)
     if show_weights:
         console.print()
-        render_weights(console, spec.layers, 4 if precision is None else precision)
+        render_weights(console, spec.layers, precision)
 
 
 def _emit_rich(draw, output: Path | None) -> None:  # type: ignore[no-untyped-def]

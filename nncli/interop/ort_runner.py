@@ -30,7 +30,7 @@ class OrtRunner:
         self.network = network
         # what nncli.evaluate.evaluate reads of a Network
         self.name, self.classes, self.output_size = network.name, network.classes, network.output_size
-        self.where = network.probabilities_source()  # "Y", "A", "Z" or None, as Network.forward
+        self.where = network.probabilities_from  # "Y", "A", "Z" or None, as Network.forward
         model = export_model(network.spec)
         last = len(network.layers)
         # the last layer's A too: probabilities may be its softmax, and output_trace shows it
