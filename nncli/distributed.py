@@ -29,7 +29,6 @@ import math
 import os
 import re
 import signal
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -43,6 +42,7 @@ from nncli.data.shards import ShardedSource
 from nncli.errors import InputError, NncliError
 from nncli.evaluate import Evaluation, class_names_of, combine, evaluate
 from nncli.network import Network, OutputChunk
+from nncli.outfile import new_part_file, publish
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -334,39 +334,17 @@ def forward_to_npy(client: Client, network: Network, plan: Plan, files: list[tup
     targets: list[Target] = []
     try:
         for path, first, rows in files:
-            targets.append(Target(path, _part_file(path), first, rows))
+            targets.append(Target(path, new_part_file(path), first, rows))
             np.lib.format.open_memmap(targets[-1].part, mode="w+", dtype=network.dtype,
                                       shape=(rows, network.output_size)).flush()
         for _i, _rows in _run(client, network, plan, _npy_task, (plan.reading(batch_size), tuple(targets)), progress):
             pass
-        mode = 0o666 & ~_umask()
         for target in targets:
-            os.chmod(target.part, mode)  # mkstemp made it 0600; give what open() would have
-            os.replace(target.part, target.path)
+            publish(target.part, target.path)
     finally:
         for target in targets:
             with contextlib.suppress(OSError):
                 os.unlink(target.part)
-
-
-def _part_file(path: str) -> str:
-    target = Path(os.path.realpath(path))
-    if target.is_dir():
-        raise NncliError(f"{path}: is a directory, not an output file")
-    if not target.parent.is_dir():
-        raise NncliError(f"{path}: directory {Path(path).parent} does not exist")
-    try:
-        fd, part = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as err:
-        raise NncliError(f"{path}: cannot write: {err.strerror}") from None
-    os.close(fd)
-    return part
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # --- evaluate ---------------------------------------------------------------------------

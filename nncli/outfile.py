@@ -30,17 +30,12 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
             yield handle
         return
     target = check_output_path(path)
-    directory = target.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    except OSError as err:
-        raise NncliError(f"{shown}: cannot write: {err.strerror}") from None
+    fd, tmp = _mkstemp_beside(target, shown)
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding, newline=None if "b" in mode else "") as handle:
             yield handle
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have
-        os.replace(tmp, target)
+        publish(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -80,6 +75,27 @@ def _open_direct(path: str, mode: str) -> IO:
         return open(path, mode, encoding=None if binary else "utf-8", newline=None if binary else "")
     except OSError as err:
         raise NncliError(f"{path}: cannot write: {err.strerror}") from None
+
+
+def new_part_file(path: str | os.PathLike[str]) -> str:
+    """An empty ``.NAME.XXXX.part`` file beside ``path`` (checked by check_output_path), for
+    writers that fill it in pieces (the Dask workers) and then ``publish`` it."""
+    fd, part = _mkstemp_beside(check_output_path(path), os.fspath(path))
+    os.close(fd)
+    return part
+
+
+def publish(part: str, target: str | os.PathLike[str]) -> None:
+    """Give a finished part file the permissions open() would have, then rename it to ``target``."""
+    os.chmod(part, 0o666 & ~_umask())  # mkstemp makes 0600
+    os.replace(part, target)
+
+
+def _mkstemp_beside(target: Path, shown: str) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as err:
+        raise NncliError(f"{shown}: cannot write: {err.strerror}") from None
 
 
 def _umask() -> int:
