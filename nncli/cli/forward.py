@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import numpy as np
 import typer
@@ -213,10 +213,14 @@ class _Run:
     runner: Any  # nncli.interop.ort_runner.OrtRunner for --engine onnxruntime, None for numpy
     expectation: Any  # cli.expect's checker for --expect, or None
 
+    @property
+    def engine(self) -> Callable[..., ForwardTrace]:
+        """``forward(X, first_row=, source=)`` of the chosen engine: numpy's, or ONNX Runtime's."""
+        return self.network.forward if self.runner is None else self.runner.output_trace
+
     def trace(self, X: np.ndarray) -> ForwardTrace:
         """Run X (rows from first) through the chosen engine."""
-        run = self.network.forward if self.runner is None else self.runner.output_trace
-        return run(X, first_row=self.first, source=self.source.name)
+        return self.engine(X, first_row=self.first, source=self.source.name)
 
 
 @contextlib.contextmanager
@@ -289,8 +293,7 @@ def _table(run: _Run, row_labels: list[str] | None, precision: int, max_rows: in
     if expectation is not None and note is None:
         expectation.add_trace(trace)  # the table holds every row
     elif expectation is not None:
-        rest = expectation.keep_rows(rest, run.network.forward if run.runner is None else run.runner.output_trace,
-                                     first, source.name)
+        rest = expectation.keep_rows(rest, run.engine, first, source.name)
     layer_stats = None
     if run.stats:
         layer_stats = BatchStats(network)
